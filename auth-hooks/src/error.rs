@@ -1,0 +1,156 @@
+//! The errors of configuration, activation and dispatch.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::{AuthHookReject, BoxError, Phase};
+
+/// A configuration mistake, reported when the configuration is read, never later.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A phase name that is none of `before_login`, `on_login`, `on_logout`, `on_login_failed`.
+    #[error("unknown auth hook phase `{0}`: expected one of `before_login`, `on_login`, `on_logout`, `on_login_failed`")]
+    UnknownPhase(String),
+    /// A policy value that is neither `raise` nor `log`.
+    #[error("unknown auth hook error policy `{0}`: expected `raise` or `log`")]
+    UnknownPolicy(String),
+    /// Two hooks of one phase with one name: names identify hooks in logs and errors.
+    #[error("an auth hook named `{name}` is already registered for {phase}")]
+    DuplicateHook {
+        /// The phase.
+        phase: Phase,
+        /// The name used twice.
+        name: String,
+    },
+    /// An empty hook name.
+    #[error("an auth hook name cannot be empty")]
+    EmptyName,
+    /// A timeout on a sync hook, which cannot be interrupted.
+    #[error("auth hook `{0}` is sync and cannot be interrupted: a timeout needs an async hook")]
+    TimeoutOnSyncHook(String),
+}
+
+/// Why `ready!` could not build a registry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadyError {
+    /// The path names no module that holds a hook: almost surely a typo or a wrong path.
+    #[error(
+        "`ready!({path})` found no auth hook in `{path}` or its submodules (searched {searched})"
+    )]
+    NoHooks {
+        /// The path as written.
+        path: String,
+        /// The module paths that were tried, comma-separated.
+        searched: String,
+    },
+    /// `super` climbs above the crate root.
+    #[error("`ready!({path})` goes above the crate root from `{caller}`")]
+    AboveCrateRoot {
+        /// The path as written.
+        path: String,
+        /// The caller's module.
+        caller: String,
+    },
+    /// Two activated hooks clash.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+/// How a hook failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum HookFailure {
+    /// The hook returned an error.
+    Error(BoxError),
+    /// The hook panicked; the panic was caught. Holds the panic message.
+    Panicked(String),
+    /// The async hook did not finish within its `timeout_ms`.
+    TimedOut(Duration),
+}
+
+impl fmt::Display for HookFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HookFailure::Error(error) => write!(f, "returned an error: {error}"),
+            HookFailure::Panicked(message) => write!(f, "panicked: {message}"),
+            HookFailure::TimedOut(limit) => write!(f, "timed out after {} ms", limit.as_millis()),
+        }
+    }
+}
+
+/// A hook failed under the `raise` policy; later hooks of the phase did not run.
+///
+/// Its text is for logs and operators. A web integration shows clients a generic
+/// message instead.
+#[derive(Debug, thiserror::Error)]
+#[error("auth hook failed: phase={phase} hook={hook}")]
+pub struct AuthHookExecutionError {
+    /// The phase that was running.
+    pub phase: Phase,
+    /// The failing hook's name.
+    pub hook: String,
+    /// What went wrong (also the error's [`source`](std::error::Error::source)).
+    pub source: HookFailure,
+}
+
+impl AuthHookExecutionError {
+    /// The error the hook returned, if it returned one (rather than panicking or timing out).
+    pub fn hook_error(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        match &self.source {
+            HookFailure::Error(error) => Some(error.as_ref()),
+            HookFailure::Panicked(_) | HookFailure::TimedOut(_) => None,
+        }
+    }
+}
+
+/// Why a phase did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthHookError {
+    /// A `before_login` hook refused the login (under any policy).
+    #[error("login rejected by auth hook `{hook}`")]
+    Rejected {
+        /// The rejecting hook's name.
+        hook: String,
+        /// The reject, whose [`message`](AuthHookReject::message) is safe to show to the user.
+        reject: AuthHookReject,
+    },
+    /// A hook failed under the `raise` policy.
+    #[error(transparent)]
+    Failed(#[from] AuthHookExecutionError),
+}
+
+impl AuthHookError {
+    /// The reject, if a hook rejected.
+    pub fn reject(&self) -> Option<&AuthHookReject> {
+        match self {
+            AuthHookError::Rejected { reject, .. } => Some(reject),
+            AuthHookError::Failed(_) => None,
+        }
+    }
+
+    /// The name of the hook that stopped the phase.
+    pub fn hook(&self) -> &str {
+        match self {
+            AuthHookError::Rejected { hook, .. } => hook,
+            AuthHookError::Failed(error) => &error.hook,
+        }
+    }
+
+    /// The text a client may see: the reject's own message, or a generic
+    /// [`AuthHookReject::DEFAULT_MESSAGE`] for failures (whose detail stays in the log).
+    pub fn client_message(&self) -> &str {
+        match self {
+            AuthHookError::Rejected { reject, .. } => reject.message(),
+            AuthHookError::Failed(_) => AuthHookReject::DEFAULT_MESSAGE,
+        }
+    }
+}
+
+impl std::error::Error for HookFailure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            HookFailure::Error(error) => Some(error.as_ref()),
+            HookFailure::Panicked(_) | HookFailure::TimedOut(_) => None,
+        }
+    }
+}

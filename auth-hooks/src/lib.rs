@@ -1,0 +1,122 @@
+//! **Run your own code at each step of authentication, with one annotation.**
+//!
+//! ```
+//! use auth_hooks::{before_login, on_login, AuthHookContext, AuthHookReject, Phase};
+//!
+//! mod security {
+//!     use super::*;
+//!
+//!     /// Refuses banned users before their password is even checked.
+//!     #[before_login]
+//!     pub fn deny_banned(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
+//!         match ctx.username() {
+//!             Some("mallory") => Err(AuthHookReject::new("This account is suspended.")),
+//!             _ => Ok(()),
+//!         }
+//!     }
+//!
+//!     /// Records every successful login.
+//!     #[on_login(priority = 10)]
+//!     pub async fn audit(ctx: &AuthHookContext) -> Result<(), std::io::Error> {
+//!         println!("login: user={:?}", ctx.user_id());
+//!         Ok(())
+//!     }
+//! }
+//!
+//! fn main() {
+//!     // Nothing runs until the application activates the modules it wants.
+//!     let hooks = auth_hooks::ready!(crate::security).expect("hooks are declared");
+//!
+//!     let ctx = AuthHookContext::builder()
+//!         .credentials(serde_json::json!({ "username": "mallory", "password": "x" }))
+//!         .build();
+//!     let err = hooks.run_blocking(Phase::BeforeLogin, &ctx).unwrap_err();
+//!     assert_eq!(err.client_message(), "This account is suspended.");
+//! }
+//! ```
+//!
+//! # Sections
+//! - [Declaring hooks](#declaring-hooks)
+//! - [Activating them](#activating-them)
+//! - [Running them](#running-them)
+//! - [What a hook sees](#what-a-hook-sees)
+//!
+//! # Declaring hooks
+//! [`before_login`], [`on_login`], [`on_logout`] and [`on_login_failed`] go on a free
+//! `fn` or `async fn` taking `&AuthHookContext` and returning `()`,
+//! `Result<(), AuthHookReject>` (to refuse a login), `Result<(), E>` for any error type
+//! (to report a failure), or `Result<(), HookError>` (both). Arguments:
+//!
+//! | argument | meaning |
+//! |---|---|
+//! | `name = "…"` | name in logs and errors (default: the fn's path) |
+//! | `priority = 10` | higher runs first; ties keep source order |
+//! | `backend = "password"` or `backend = ["a", "b"]` | run only for these auth backends |
+//! | `timeout_ms = 250` | an async hook running longer counts as failed |
+//! | `crate = path` | where `auth_hooks` is, for crates that re-export it |
+//!
+//! The context is shared (`&`, never `&mut`): every hook of a phase sees the same facts,
+//! whatever ran before it. One fn may carry several phase attributes (an audit hook on
+//! login and logout); the same attribute twice is an error.
+//!
+//! At link time each declaration adds one entry to a distributed slice (`linkme`; with
+//! the `inventory` feature, or on wasm, `inventory`). That entry records the phase, the
+//! name, where the hook was written and its options. Declaring runs nothing.
+//!
+//! # Activating them
+//! [`ready!`] takes the modules whose hooks the application wants, and returns an owned
+//! [`AuthHookRegistry`]. Keep it in your state; there is no global.
+//!
+//! # Running them
+//! [`AuthHookRegistry::run`] (async, any executor) and
+//! [`AuthHookRegistry::run_blocking`] (no runtime at all) run a phase's hooks in
+//! order under the phase's [`ErrorPolicy`]: `raise` stops on a failure, `log` logs it
+//! and goes on. Defaults: `before_login = raise`, the rest `log`. A reject in
+//! `before_login` always stops the login. Panics are caught and count as failures.
+//!
+//! # What a hook sees
+//! An [`AuthHookContext`]: the user, the credentials with every secret removed
+//! ([`Sanitizer`]), the request's method, path, client IP and user agent, the session
+//! and token *metadata*, the auth backend's name, and free metadata.
+
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+extern crate self as auth_hooks;
+
+mod block_on;
+mod context;
+mod dispatch;
+mod error;
+mod guard;
+mod hook;
+mod hook_fn;
+mod outcome;
+mod phase;
+mod policy;
+mod ready;
+mod registry;
+mod reject;
+mod request_meta;
+mod sanitize;
+mod session_meta;
+mod token_meta;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use auth_hooks_macros::{before_login, on_login, on_login_failed, on_logout};
+
+pub use context::{AuthHookContext, AuthHookContextBuilder};
+pub use error::{AuthHookError, AuthHookExecutionError, ConfigError, HookFailure, ReadyError};
+pub use hook::{HookInfo, HookOptions};
+pub use hook_fn::{HookFn, HookFuture};
+pub use outcome::{BoxError, HookError, HookResult, IntoHookResult};
+pub use phase::Phase;
+pub use policy::{ErrorPolicy, HookPolicies};
+pub use registry::{AuthHookRegistry, IntoPhase};
+pub use reject::AuthHookReject;
+pub use request_meta::RequestMeta;
+pub use sanitize::Sanitizer;
+pub use session_meta::SessionMeta;
+pub use token_meta::{TokenKind, TokenMeta};

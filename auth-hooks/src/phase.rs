@@ -1,0 +1,103 @@
+//! The steps of authentication that hooks attach to.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConfigError;
+
+/// A step of authentication that hooks can attach to.
+///
+/// Each phase has its own attribute macro ([`before_login`](crate::before_login),
+/// [`on_login`](crate::on_login), [`on_logout`](crate::on_logout),
+/// [`on_login_failed`](crate::on_login_failed)) and its own [`ErrorPolicy`](crate::ErrorPolicy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Before the credentials are checked. A hook may reject the login here.
+    BeforeLogin,
+    /// After a successful login; the context carries the new session and token metadata.
+    OnLogin,
+    /// When a session or token is logged out; the context is built before revocation.
+    OnLogout,
+    /// After credentials were refused. Cannot reject (there is nothing left to deny).
+    OnLoginFailed,
+}
+
+impl Phase {
+    /// Every phase, in the order a login flow meets them.
+    pub const ALL: [Phase; 4] = [
+        Phase::BeforeLogin,
+        Phase::OnLogin,
+        Phase::OnLoginFailed,
+        Phase::OnLogout,
+    ];
+
+    /// The phase's name as written in configuration and in the attribute: `"before_login"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Phase::BeforeLogin => "before_login",
+            Phase::OnLogin => "on_login",
+            Phase::OnLogout => "on_logout",
+            Phase::OnLoginFailed => "on_login_failed",
+        }
+    }
+
+    /// Whether a deliberate [`AuthHookReject`](crate::AuthHookReject) stops the flow in this phase.
+    ///
+    /// Only `before_login` can deny a login; in the later phases the login already
+    /// happened, so a reject is logged as a warning.
+    pub const fn can_reject(self) -> bool {
+        matches!(self, Phase::BeforeLogin)
+    }
+
+    pub(crate) const fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Phase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Phase {
+    type Err = ConfigError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Phase::ALL
+            .into_iter()
+            .find(|phase| phase.as_str() == s)
+            .ok_or_else(|| ConfigError::UnknownPhase(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_phase_name_back() {
+        for phase in Phase::ALL {
+            assert_eq!(phase.as_str().parse::<Phase>().unwrap(), phase);
+        }
+    }
+
+    #[test]
+    fn unknown_phase_is_an_error_naming_it() {
+        let err = "before_logn".parse::<Phase>().unwrap_err();
+        assert_eq!(err, ConfigError::UnknownPhase("before_logn".into()));
+        assert!(err.to_string().contains("`before_logn`"), "{err}");
+    }
+
+    #[test]
+    fn index_is_dense() {
+        let mut seen = [false; 4];
+        for phase in Phase::ALL {
+            seen[phase.index()] = true;
+        }
+        assert!(seen.iter().all(|s| *s));
+    }
+}

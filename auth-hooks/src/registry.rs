@@ -1,0 +1,348 @@
+//! The hooks an application activated, with the policy of each phase.
+
+use std::borrow::Cow;
+use std::cmp::Reverse;
+use std::panic::Location;
+use std::sync::Arc;
+
+use crate::error::ConfigError;
+use crate::hook::{Call, Hook, Origin};
+use crate::{
+    AuthHookContext, ErrorPolicy, HookFuture, HookInfo, HookOptions, HookPolicies, IntoHookResult,
+    Phase,
+};
+
+/// The hooks an application activated, with the policy of each phase.
+///
+/// Made by [`ready!`](crate::ready) from the hooks declared with the attribute macros,
+/// or empty by [`new`](Self::new) (for tests and for run-time registration). It is an
+/// ordinary owned value: keep it in your application state (an `Arc`, an axum `State`).
+/// Dispatch takes `&self` and never locks, so any number of threads may run hooks at
+/// once; changing the registry takes `&mut self`, which is what start-up code has.
+#[derive(Clone, Default)]
+pub struct AuthHookRegistry {
+    phases: [Vec<Hook>; 4],
+    policies: HookPolicies,
+}
+
+/// A phase given as a [`Phase`] or by its name (`"before_login"`).
+pub trait IntoPhase {
+    /// The phase, or an error naming the unknown text.
+    fn into_phase(self) -> Result<Phase, ConfigError>;
+}
+
+impl IntoPhase for Phase {
+    fn into_phase(self) -> Result<Phase, ConfigError> {
+        Ok(self)
+    }
+}
+
+impl IntoPhase for &str {
+    fn into_phase(self) -> Result<Phase, ConfigError> {
+        self.parse()
+    }
+}
+
+impl AuthHookRegistry {
+    /// An empty registry with the default policies: isolated from every other registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Builds a registry from hooks already in source order.
+    pub(crate) fn from_hooks(hooks: impl IntoIterator<Item = Hook>) -> Result<Self, ConfigError> {
+        let mut registry = Self::new();
+        for hook in hooks {
+            registry.insert(hook)?;
+        }
+        Ok(registry)
+    }
+
+    /// Replaces the policies of every phase.
+    pub fn with_policies(mut self, policies: HookPolicies) -> Self {
+        self.policies = policies;
+        self
+    }
+
+    /// Sets the policy of one phase.
+    pub fn set_policy(&mut self, phase: Phase, policy: ErrorPolicy) -> &mut Self {
+        self.policies.set(phase, policy);
+        self
+    }
+
+    /// The policies in force.
+    pub fn policies(&self) -> &HookPolicies {
+        &self.policies
+    }
+
+    /// Registers a sync hook under `name` (unique within its phase) at run time.
+    ///
+    /// ```
+    /// use auth_hooks::{AuthHookContext, AuthHookRegistry, AuthHookReject};
+    ///
+    /// let mut hooks = AuthHookRegistry::new();
+    /// hooks.register("before_login", "deny_root", |ctx: &AuthHookContext| {
+    ///     match ctx.username() {
+    ///         Some("root") => Err(AuthHookReject::new("Not allowed.")),
+    ///         _ => Ok(()),
+    ///     }
+    /// })?;
+    /// assert!(hooks.register("before_logn", "typo", |_: &AuthHookContext| {}).is_err());
+    /// # Ok::<(), auth_hooks::ConfigError>(())
+    /// ```
+    #[track_caller]
+    pub fn register<F, R>(
+        &mut self,
+        phase: impl IntoPhase,
+        name: impl Into<Cow<'static, str>>,
+        hook: F,
+    ) -> Result<&mut Self, ConfigError>
+    where
+        F: Fn(&AuthHookContext) -> R + Send + Sync + 'static,
+        R: IntoHookResult,
+    {
+        self.register_with(phase, name, HookOptions::default(), hook)
+    }
+
+    /// Like [`register`](Self::register), with a priority, backends or a timeout.
+    #[track_caller]
+    pub fn register_with<F, R>(
+        &mut self,
+        phase: impl IntoPhase,
+        name: impl Into<Cow<'static, str>>,
+        options: HookOptions,
+        hook: F,
+    ) -> Result<&mut Self, ConfigError>
+    where
+        F: Fn(&AuthHookContext) -> R + Send + Sync + 'static,
+        R: IntoHookResult,
+    {
+        let name = name.into();
+        if options.timeout.is_some() {
+            return Err(ConfigError::TimeoutOnSyncHook(name.into_owned()));
+        }
+        let call = Call::SyncClosure(Arc::new(move |ctx| hook(ctx).into_hook_result()));
+        self.register_call(phase.into_phase()?, name, options, call, Location::caller())
+    }
+
+    /// Registers an async hook at run time; it returns a boxed future:
+    ///
+    /// ```
+    /// use auth_hooks::{AuthHookContext, AuthHookRegistry, HookFuture};
+    ///
+    /// let mut hooks = AuthHookRegistry::new();
+    /// hooks.register_async("on_login", "audit", |ctx: &AuthHookContext| -> HookFuture<'_> {
+    ///     Box::pin(async move {
+    ///         println!("login of {:?}", ctx.user_id());
+    ///         Ok(())
+    ///     })
+    /// })?;
+    /// # Ok::<(), auth_hooks::ConfigError>(())
+    /// ```
+    #[track_caller]
+    pub fn register_async<F>(
+        &mut self,
+        phase: impl IntoPhase,
+        name: impl Into<Cow<'static, str>>,
+        hook: F,
+    ) -> Result<&mut Self, ConfigError>
+    where
+        F: for<'a> Fn(&'a AuthHookContext) -> HookFuture<'a> + Send + Sync + 'static,
+    {
+        self.register_async_with(phase, name, HookOptions::default(), hook)
+    }
+
+    /// Like [`register_async`](Self::register_async), with a priority, backends or a timeout.
+    #[track_caller]
+    pub fn register_async_with<F>(
+        &mut self,
+        phase: impl IntoPhase,
+        name: impl Into<Cow<'static, str>>,
+        options: HookOptions,
+        hook: F,
+    ) -> Result<&mut Self, ConfigError>
+    where
+        F: for<'a> Fn(&'a AuthHookContext) -> HookFuture<'a> + Send + Sync + 'static,
+    {
+        let call = Call::AsyncClosure(Arc::new(hook));
+        self.register_call(
+            phase.into_phase()?,
+            name.into(),
+            options,
+            call,
+            Location::caller(),
+        )
+    }
+
+    fn register_call(
+        &mut self,
+        phase: Phase,
+        name: Cow<'static, str>,
+        options: HookOptions,
+        call: Call,
+        at: &'static Location<'static>,
+    ) -> Result<&mut Self, ConfigError> {
+        let origin = Origin {
+            module: Cow::Borrowed("<runtime>"),
+            file: Cow::Borrowed(at.file()),
+            line: at.line(),
+            column: at.column(),
+        };
+        self.insert(Hook {
+            phase,
+            name,
+            call,
+            options,
+            origin,
+        })?;
+        Ok(self)
+    }
+
+    /// Adds a hook after those of equal priority, keeping every phase sorted.
+    fn insert(&mut self, hook: Hook) -> Result<(), ConfigError> {
+        if hook.name.is_empty() {
+            return Err(ConfigError::EmptyName);
+        }
+        let hooks = &mut self.phases[hook.phase.index()];
+        if hooks.iter().any(|h| h.name == hook.name) {
+            return Err(ConfigError::DuplicateHook {
+                phase: hook.phase,
+                name: hook.name.into_owned(),
+            });
+        }
+        hooks.push(hook);
+        hooks.sort_by_key(|h| Reverse(h.options.priority));
+        Ok(())
+    }
+
+    /// Removes every hook of every phase (policies stay).
+    pub fn clear(&mut self) {
+        self.phases.iter_mut().for_each(Vec::clear);
+    }
+
+    /// Removes every hook of `phase`.
+    pub fn clear_phase(&mut self, phase: Phase) {
+        self.phases[phase.index()].clear();
+    }
+
+    /// The hooks of `phase`, in the order they run: serializable, for inspection.
+    pub fn hooks(&self, phase: Phase) -> Vec<HookInfo<'_>> {
+        self.phases[phase.index()].iter().map(Hook::info).collect()
+    }
+
+    /// How many hooks `phase` has.
+    pub fn len(&self, phase: Phase) -> usize {
+        self.phases[phase.index()].len()
+    }
+
+    /// Whether no phase has a hook.
+    pub fn is_empty(&self) -> bool {
+        self.phases.iter().all(Vec::is_empty)
+    }
+
+    /// The hooks of `phase`, in order.
+    #[inline]
+    pub(crate) fn phase_hooks(&self, phase: Phase) -> &[Hook] {
+        &self.phases[phase.index()]
+    }
+}
+
+impl std::fmt::Debug for AuthHookRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut map = f.debug_map();
+        for phase in Phase::ALL {
+            let names: Vec<&str> = self.phase_hooks(phase).iter().map(|h| &*h.name).collect();
+            map.entry(&phase.as_str(), &names);
+        }
+        map.entry(&"policies", &self.policies).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn priority_overrides_and_ties_keep_registration_order() {
+        let mut r = AuthHookRegistry::new();
+        r.register(Phase::OnLogin, "a", |_: &AuthHookContext| {})
+            .unwrap();
+        r.register_with(
+            Phase::OnLogin,
+            "b",
+            HookOptions::default().priority(5),
+            |_: &AuthHookContext| {},
+        )
+        .unwrap();
+        r.register(Phase::OnLogin, "c", |_: &AuthHookContext| {})
+            .unwrap();
+        r.register_with(
+            Phase::OnLogin,
+            "d",
+            HookOptions::default().priority(-1),
+            |_: &AuthHookContext| {},
+        )
+        .unwrap();
+        let names: Vec<_> = r.hooks(Phase::OnLogin).iter().map(|h| h.name).collect();
+        assert_eq!(names, ["b", "a", "c", "d"]);
+    }
+
+    #[test]
+    fn a_name_is_unique_per_phase_and_not_empty() {
+        let mut r = AuthHookRegistry::new();
+        r.register("on_login", "audit", |_: &AuthHookContext| {})
+            .unwrap();
+        r.register("on_logout", "audit", |_: &AuthHookContext| {})
+            .unwrap();
+        assert_eq!(
+            r.register("on_login", "audit", |_: &AuthHookContext| {})
+                .unwrap_err(),
+            ConfigError::DuplicateHook {
+                phase: Phase::OnLogin,
+                name: "audit".into()
+            }
+        );
+        assert_eq!(
+            r.register("on_login", "", |_: &AuthHookContext| {})
+                .unwrap_err(),
+            ConfigError::EmptyName
+        );
+        assert_eq!(
+            r.register("on_signup", "x", |_: &AuthHookContext| {})
+                .unwrap_err(),
+            ConfigError::UnknownPhase("on_signup".into())
+        );
+    }
+
+    #[test]
+    fn inspection_reports_where_a_runtime_hook_was_registered() {
+        let mut r = AuthHookRegistry::new();
+        let line = line!() + 1;
+        r.register("before_login", "x", |_: &AuthHookContext| {})
+            .unwrap();
+        let info = &r.hooks(Phase::BeforeLogin)[0];
+        assert_eq!(
+            (info.file, info.line, info.module),
+            (file!(), line, "<runtime>")
+        );
+        let json = serde_json::to_value(info).unwrap();
+        assert_eq!(json["phase"], "before_login");
+        assert_eq!(json["is_async"], false);
+    }
+
+    #[test]
+    fn clear_empties_every_phase_and_keeps_policies() {
+        let mut r = AuthHookRegistry::new();
+        r.set_policy(Phase::OnLogin, ErrorPolicy::Raise);
+        r.register("on_login", "a", |_: &AuthHookContext| {})
+            .unwrap();
+        r.register("on_logout", "b", |_: &AuthHookContext| {})
+            .unwrap();
+        r.clear_phase(Phase::OnLogout);
+        assert_eq!(r.len(Phase::OnLogout), 0);
+        assert_eq!(r.len(Phase::OnLogin), 1);
+        r.clear();
+        assert!(r.is_empty());
+        assert_eq!(r.policies().get(Phase::OnLogin), ErrorPolicy::Raise);
+    }
+}

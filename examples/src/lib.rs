@@ -1,0 +1,1 @@
+//! Runnable examples of auth-hooks: see `examples/`.

@@ -1,0 +1,1 @@
+//! Hooks in a library crate the test binaries name only through `ready!`.

@@ -1,0 +1,7 @@
+//! Every misuse of the macros is a compile error that points at the offending token.
+
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/*.rs");
+}

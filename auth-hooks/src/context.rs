@@ -46,6 +46,7 @@ pub struct AuthHookContext {
     tokens: Vec<TokenMeta>,
     auth_backend: Option<Cow<'static, str>>,
     metadata: Map<String, Value>,
+    extensions: Vec<Arc<dyn Any + Send + Sync>>,
 }
 
 impl AuthHookContext {
@@ -107,6 +108,14 @@ impl AuthHookContext {
         &self.metadata
     }
 
+    /// A service the flow or the application attached by type (a store handle, a
+    /// clock), for hooks that need more than facts; `None` if there is no `T`.
+    ///
+    /// Built-in hooks find their stores this way. Never put secrets here.
+    pub fn extension<T: Any>(&self) -> Option<&T> {
+        self.extensions.iter().find_map(|e| e.downcast_ref::<T>())
+    }
+
     /// A builder holding a copy of this context, to describe a later step of the same flow.
     pub fn to_builder(&self) -> AuthHookContextBuilder {
         AuthHookContextBuilder { ctx: self.clone() }
@@ -124,6 +133,7 @@ impl fmt::Debug for AuthHookContext {
             .field("tokens", &self.tokens)
             .field("auth_backend", &self.auth_backend)
             .field("metadata", &self.metadata)
+            .field("extensions", &self.extensions.len())
             .finish()
     }
 }
@@ -197,6 +207,14 @@ impl AuthHookContextBuilder {
         self
     }
 
+    /// Attaches a service by type, replacing an earlier one of the same type; hooks read
+    /// it with [`AuthHookContext::extension`].
+    pub fn extension<T: Any + Send + Sync>(mut self, value: T) -> Self {
+        self.ctx.extensions.retain(|e| !e.is::<T>());
+        self.ctx.extensions.push(Arc::new(value));
+        self
+    }
+
     /// The finished context.
     pub fn build(self) -> AuthHookContext {
         self.ctx
@@ -231,6 +249,18 @@ mod tests {
         let ctx = AuthHookContext::builder().user(User(7)).build();
         assert_eq!(ctx.user::<User>(), Some(&User(7)));
         assert_eq!(ctx.user::<String>(), None);
+    }
+
+    #[test]
+    fn extensions_are_found_by_type_and_replaced() {
+        let ctx = AuthHookContext::builder()
+            .extension(1u8)
+            .extension("store")
+            .extension(2u8)
+            .build();
+        assert_eq!(ctx.extension::<u8>(), Some(&2));
+        assert_eq!(ctx.extension::<&str>(), Some(&"store"));
+        assert_eq!(ctx.extension::<u16>(), None);
     }
 
     #[test]

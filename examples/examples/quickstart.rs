@@ -1,1 +1,123 @@
-fn main() {}
+//! Run with: cargo run -p examples --example quickstart
+//!
+//! Declares hooks with one annotation each, activates them with `ready!`, and runs the
+//! phases of three logins: a banned user, a blocked network, and a welcome one.
+
+use std::net::IpAddr;
+
+use auth_hooks::{AuthHookContext, ErrorPolicy, Phase, RequestMeta};
+use serde_json::json;
+
+/// The application's hooks. Declaring them runs nothing; `ready!` activates them.
+mod security {
+    use auth_hooks::{before_login, on_login, on_login_failed, on_logout};
+    use auth_hooks::{AuthHookContext, AuthHookReject};
+
+    /// Refuses banned users before their password is even checked.
+    #[before_login]
+    pub fn deny_banned(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
+        const BANNED: &[&str] = &["mallory", "trudy"];
+        match ctx.username() {
+            Some(name) if BANNED.contains(&name) => Err(AuthHookReject::new(
+                "This account is suspended. Contact support.",
+            )
+            .with_reason(format!("{name} is on the ban list"))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses a network, for password logins only.
+    #[before_login(backend = "password", priority = 10)]
+    pub fn deny_test_network(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
+        let ip = ctx.request().and_then(|r| r.client_ip);
+        match ip {
+            Some(ip) if ip.to_string().starts_with("203.0.113.") => Err(AuthHookReject::new(
+                "Logins from this network are not allowed.",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Records every successful login (async: it could write to a database).
+    #[on_login(timeout_ms = 500)]
+    pub async fn audit(ctx: &AuthHookContext) -> Result<(), std::io::Error> {
+        tracing::info!(user = ?ctx.user_id(), ip = ?ctx.request().and_then(|r| r.client_ip), "audit: login");
+        Ok(())
+    }
+
+    /// A hook with a bug: under the `log` policy the login goes on, and the log says why.
+    #[on_login]
+    pub fn flaky_metrics(_: &AuthHookContext) -> Result<(), std::io::Error> {
+        Err(std::io::Error::other("metrics endpoint unreachable"))
+    }
+
+    /// Counts failures (a real application would lock the account after five).
+    #[on_login_failed]
+    pub fn count_failure(ctx: &AuthHookContext) {
+        tracing::warn!(user = ?ctx.username(), "failed login");
+    }
+
+    /// Cleans up on logout.
+    #[on_logout]
+    pub fn forget(ctx: &AuthHookContext) {
+        tracing::info!(user = ?ctx.user_id(), "logout: cache cleared");
+    }
+}
+
+fn attempt(username: &str, ip: &str) -> AuthHookContext {
+    AuthHookContext::builder()
+        .credentials(json!({ "username": username, "password": "correct horse battery staple" }))
+        .request(
+            RequestMeta::new("POST", "/login?next=/home")
+                .client_ip(ip.parse::<IpAddr>().expect("a valid IP"))
+                .user_agent("quickstart/1.0"),
+        )
+        .auth_backend("password")
+        .build()
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_target(false)
+        .without_time()
+        .init();
+
+    let mut hooks = auth_hooks::ready!(crate::security)?;
+    hooks.set_policy(Phase::OnLogin, ErrorPolicy::Log);
+    println!("Activated before_login hooks, in the order they run:");
+    for hook in hooks.hooks(Phase::BeforeLogin) {
+        println!("  {}", serde_json::to_string(&hook)?);
+    }
+    println!();
+
+    for (username, ip) in [
+        ("mallory", "198.51.100.4"),
+        ("ada", "203.0.113.9"),
+        ("ada", "198.51.100.4"),
+    ] {
+        let ctx = attempt(username, ip);
+        println!(
+            "login of {username} from {ip}: the hooks see credentials {}",
+            ctx.credentials()
+        );
+        match hooks.run(Phase::BeforeLogin, &ctx).await {
+            Err(denied) => {
+                println!(
+                    "  -> refused: {:?} (by {})\n",
+                    denied.client_message(),
+                    denied.hook()
+                );
+                hooks.run(Phase::OnLoginFailed, &ctx).await?;
+            }
+            Ok(()) => {
+                // The password check would happen here; then the session is created.
+                let ctx = ctx.to_builder().user_id("user-1").build();
+                hooks.run(Phase::OnLogin, &ctx).await?;
+                println!("  -> welcome, {username}\n");
+                hooks.run(Phase::OnLogout, &ctx).await?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -120,3 +120,8 @@ pub use request_meta::RequestMeta;
 pub use sanitize::Sanitizer;
 pub use session_meta::SessionMeta;
 pub use token_meta::{TokenKind, TokenMeta};
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

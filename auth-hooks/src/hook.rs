@@ -119,7 +119,9 @@ impl HookOptions {
         self
     }
 
-    /// Counts an async hook that runs longer than `timeout` as failed.
+    /// Counts an async hook that runs longer than `timeout` as failed (it is cut short).
+    /// Async hooks only: registering a sync hook with a timeout is an error, because a
+    /// sync fn cannot be interrupted.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self

@@ -101,6 +101,12 @@ mod sanitize;
 mod session_meta;
 mod token_meta;
 
+#[cfg(any(feature = "password", feature = "sessions", feature = "jwt"))]
+pub mod flow;
+
+#[cfg(feature = "flow")]
+pub mod builtin;
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;

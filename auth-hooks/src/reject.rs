@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::time::Duration;
 
 /// A hook's deliberate refusal of a login: a banned user, a blocked IP.
 ///
@@ -31,6 +32,7 @@ use std::fmt;
 pub struct AuthHookReject {
     message: Cow<'static, str>,
     reason: Option<Cow<'static, str>>,
+    retry_after: Option<Duration>,
 }
 
 impl AuthHookReject {
@@ -42,6 +44,7 @@ impl AuthHookReject {
         AuthHookReject {
             message: message.into(),
             reason: None,
+            retry_after: None,
         }
     }
 
@@ -49,6 +52,18 @@ impl AuthHookReject {
     pub fn with_reason(mut self, reason: impl Into<Cow<'static, str>>) -> Self {
         self.reason = Some(reason.into());
         self
+    }
+
+    /// Says the refusal is temporary (a lockout, a rate limit) and when to try again.
+    /// A login flow reports such a reject as "locked out" (HTTP 429 with `Retry-After`).
+    pub fn with_retry_after(mut self, retry_after: Duration) -> Self {
+        self.retry_after = Some(retry_after);
+        self
+    }
+
+    /// When to try again, if the refusal is temporary.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
     }
 
     /// The message meant for the user.

@@ -27,4 +27,11 @@ pub struct TokenMeta {
     pub issued_at: SystemTime,
     /// When the token expires.
     pub expires_at: SystemTime,
+    /// The id of the login the token descends from: every access and refresh token
+    /// issued by one login, and by refreshing its tokens, share it; revoking a refresh
+    /// token revokes the whole family.
+    pub family: String,
+    /// Whether the token was issued by a login with credentials (`true`) rather than
+    /// by a refresh (`false`): sensitive actions may insist on a fresh token.
+    pub fresh: bool,
 }

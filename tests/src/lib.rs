@@ -1,3 +1,5 @@
 //! Shared helpers of the integration tests.
 
+pub mod conformance;
+pub mod flow_support;
 pub mod logs;

@@ -1,0 +1,282 @@
+//! Trait-level suites every store implementation must pass: memory here, SQLite and
+//! Redis later. Each function panics (with a message naming the broken promise) on the
+//! first violation.
+//!
+//! ```ignore
+//! tests::conformance::session_store_conformance(Arc::new(MySqliteStore::open(..)?)).await;
+//! ```
+//!
+//! Stores are expected to be empty at the start. Times are far in the future
+//! (`base()`), so stores with native expiry (Redis) never drop an entry during a run.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use auth_hooks::flow::{AttemptStore, JtiBlocklist, SessionRecord, SessionStore};
+
+/// A fixed, far-future instant all suites count from.
+pub fn base() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(4_000_000_000)
+}
+
+fn at(secs: u64) -> SystemTime {
+    base() + Duration::from_secs(secs)
+}
+
+fn record(hash: &str, user: &str, created: u64) -> SessionRecord {
+    SessionRecord {
+        id_hash: hash.to_owned(),
+        user_id: user.to_owned(),
+        created_at: at(created),
+        last_seen_at: at(created),
+        expires_at: at(created + 1000),
+        idle_expires_at: at(created + 100),
+    }
+}
+
+/// The promises of [`SessionStore`].
+pub async fn session_store_conformance(store: Arc<dyn SessionStore>) {
+    // insert / get
+    let a = record("hash-a", "alice", 0);
+    store.insert(a.clone()).await.expect("insert");
+    assert_eq!(
+        store.get("hash-a").await.expect("get"),
+        Some(a.clone()),
+        "get returns what insert stored"
+    );
+    assert_eq!(
+        store.get("hash-missing").await.expect("get"),
+        None,
+        "get of an unknown hash is None"
+    );
+    assert!(
+        store.insert(a.clone()).await.is_err(),
+        "insert never overwrites an existing session"
+    );
+
+    // touch
+    assert!(
+        store.touch("hash-a", at(50), at(150)).await.expect("touch"),
+        "touch of a stored session is true"
+    );
+    let touched = store.get("hash-a").await.unwrap().unwrap();
+    assert_eq!(
+        (touched.last_seen_at, touched.idle_expires_at),
+        (at(50), at(150)),
+        "touch updates last use and idle end"
+    );
+    assert!(
+        !store
+            .touch("hash-missing", at(50), at(150))
+            .await
+            .expect("touch"),
+        "touch of an unknown hash is false"
+    );
+
+    // list per user, oldest first
+    store.insert(record("hash-b", "alice", 10)).await.unwrap();
+    store.insert(record("hash-c", "bob", 5)).await.unwrap();
+    let alice: Vec<String> = store
+        .list_for_user("alice")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id_hash)
+        .collect();
+    assert_eq!(
+        alice,
+        ["hash-a", "hash-b"],
+        "list_for_user: that user's sessions only, oldest first"
+    );
+    assert!(store.list_for_user("nobody").await.unwrap().is_empty());
+
+    // rotate: old gone, new present, in one step
+    let new = record("hash-a2", "alice", 60);
+    let old = store.rotate("hash-a", new.clone()).await.expect("rotate");
+    assert_eq!(
+        old.map(|r| r.id_hash).as_deref(),
+        Some("hash-a"),
+        "rotate returns the removed session"
+    );
+    assert_eq!(
+        store.get("hash-a").await.unwrap(),
+        None,
+        "rotate removes the old session"
+    );
+    assert_eq!(
+        store.get("hash-a2").await.unwrap(),
+        Some(new),
+        "rotate stores the new session"
+    );
+    let fresh = record("hash-d", "alice", 61);
+    assert_eq!(
+        store.rotate("hash-never", fresh).await.unwrap(),
+        None,
+        "rotate from an unknown id still creates"
+    );
+    assert!(store.get("hash-d").await.unwrap().is_some());
+
+    // remove is idempotent
+    assert!(
+        store.remove("hash-d").await.unwrap().is_some(),
+        "remove returns the session"
+    );
+    assert!(
+        store.remove("hash-d").await.unwrap().is_none(),
+        "a second remove is harmless"
+    );
+
+    // remove all for user, with and without exception
+    let removed = store
+        .remove_all_for_user("alice", Some("hash-a2"))
+        .await
+        .unwrap();
+    assert_eq!(
+        removed, 1,
+        "remove_all_for_user removes the others (hash-b)"
+    );
+    assert!(
+        store.get("hash-a2").await.unwrap().is_some(),
+        "the excepted session stays"
+    );
+    assert!(
+        store.get("hash-c").await.unwrap().is_some(),
+        "other users' sessions stay"
+    );
+    assert_eq!(store.remove_all_for_user("alice", None).await.unwrap(), 1);
+    assert!(store.list_for_user("alice").await.unwrap().is_empty());
+
+    // expiry: idle end and absolute end
+    store.insert(record("hash-e", "carol", 0)).await.unwrap(); // idle end 100, end 1000
+    let mut long_idle = record("hash-f", "carol", 0);
+    long_idle.idle_expires_at = at(5000);
+    store.insert(long_idle).await.unwrap(); // absolute end 1000
+    assert_eq!(
+        store.remove_expired(at(99)).await.unwrap(),
+        0,
+        "nothing ends before its time"
+    );
+    // bob's hash-c (idle end 105) and hash-e (idle end 100) end by 200.
+    assert_eq!(
+        store.remove_expired(at(200)).await.unwrap(),
+        2,
+        "idle-expired sessions are removed"
+    );
+    assert!(store.get("hash-f").await.unwrap().is_some());
+    assert_eq!(
+        store.remove_expired(at(1000)).await.unwrap(),
+        1,
+        "sessions past their absolute end are removed"
+    );
+    assert!(store.get("hash-f").await.unwrap().is_none());
+}
+
+/// The promises of [`JtiBlocklist`].
+pub async fn jti_blocklist_conformance(blocklist: Arc<dyn JtiBlocklist>) {
+    assert!(
+        !blocklist.is_blocked("jti-1", at(0)).await.unwrap(),
+        "unknown ids are not blocked"
+    );
+    assert!(
+        blocklist.block("jti-1", at(100)).await.unwrap(),
+        "first block reports a new entry"
+    );
+    assert!(
+        !blocklist.block("jti-1", at(50)).await.unwrap(),
+        "second block reports it was already blocked"
+    );
+    assert!(
+        blocklist.is_blocked("jti-1", at(99)).await.unwrap(),
+        "blocked until its end"
+    );
+    assert!(
+        !blocklist.is_blocked("jti-1", at(100)).await.unwrap(),
+        "not blocked from its end on"
+    );
+    assert!(!blocklist.block("jti-1", at(300)).await.unwrap());
+    assert!(
+        blocklist.is_blocked("jti-1", at(200)).await.unwrap(),
+        "a later end extends the block"
+    );
+    assert!(blocklist.block("fam:abc", at(100)).await.unwrap());
+    assert!(
+        !blocklist.is_blocked("fam:abd", at(0)).await.unwrap(),
+        "keys are exact"
+    );
+    assert_eq!(
+        blocklist.remove_expired(at(150)).await.unwrap(),
+        1,
+        "expired entries are forgotten"
+    );
+    assert!(
+        blocklist.is_blocked("jti-1", at(150)).await.unwrap(),
+        "live entries stay"
+    );
+}
+
+/// The promises of [`AttemptStore`].
+pub async fn attempt_store_conformance(store: Arc<dyn AttemptStore>) {
+    let window = Duration::from_secs(100);
+    for expected in 1..=3 {
+        assert_eq!(
+            store
+                .record_failure("k", at(expected), window)
+                .await
+                .unwrap(),
+            expected as u32,
+            "failures count within the window"
+        );
+    }
+    assert_eq!(
+        store.record_failure("other", at(1), window).await.unwrap(),
+        1,
+        "keys count apart"
+    );
+    assert_eq!(
+        store.record_failure("k", at(101), window).await.unwrap(),
+        1,
+        "a failure after the window starts a new count"
+    );
+    assert_eq!(
+        store.locked_until("k", at(0)).await.unwrap(),
+        None,
+        "not locked by counting alone"
+    );
+    store.lock("k", at(500)).await.unwrap();
+    assert_eq!(
+        store.locked_until("k", at(499)).await.unwrap(),
+        Some(at(500)),
+        "locked until the end"
+    );
+    assert_eq!(
+        store.locked_until("k", at(500)).await.unwrap(),
+        None,
+        "unlocked from the end on"
+    );
+    store.lock("k", at(400)).await.unwrap();
+    assert_eq!(
+        store.locked_until("k", at(450)).await.unwrap(),
+        Some(at(500)),
+        "an earlier lock never shortens a later one"
+    );
+    store.reset("k").await.unwrap();
+    assert_eq!(
+        store.record_failure("k", at(102), window).await.unwrap(),
+        1,
+        "reset clears the count"
+    );
+    assert_eq!(
+        store.locked_until("k", at(450)).await.unwrap(),
+        Some(at(500)),
+        "reset does not lift a lock"
+    );
+    store.reset("never-seen").await.unwrap();
+    assert!(
+        store.remove_expired(at(10_000)).await.unwrap() >= 1,
+        "ended windows and locks are forgotten"
+    );
+    assert_eq!(
+        store.record_failure("k", at(10_001), window).await.unwrap(),
+        1
+    );
+}

@@ -1,0 +1,309 @@
+//! JWTs: the blocklist is checked on every path that accepts a token (access, refresh,
+//! logout), refresh tokens are single-use, and revoking one revokes its family.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use auth_hooks::flow::{
+    AuthError, JtiBlocklist, JwtKeys, LogoutTarget, MemoryJtiBlocklist, TokenManager, TokenPair,
+};
+use auth_hooks::{AuthHookRegistry, TokenKind};
+use tests::conformance::jti_blocklist_conformance;
+use tests::flow_support::{ada, request, FailingStore, Fixture, FixtureOptions, PASSWORD};
+
+fn tokens_only() -> FixtureOptions {
+    FixtureOptions {
+        sessions: false,
+        ..Default::default()
+    }
+}
+
+async fn login(fx: &Fixture) -> TokenPair {
+    fx.flow
+        .login(ada(PASSWORD), request())
+        .await
+        .unwrap()
+        .tokens
+        .unwrap()
+}
+
+#[tokio::test]
+async fn memory_blocklist_passes_the_conformance_suite() {
+    jti_blocklist_conformance(Arc::new(MemoryJtiBlocklist::new())).await;
+}
+
+#[tokio::test]
+async fn an_access_token_authenticates_and_maps_sub_to_the_user() {
+    let fx = Fixture::with(AuthHookRegistry::new(), tokens_only());
+    let pair = login(&fx).await;
+    let auth = fx
+        .flow
+        .authenticate_token(pair.access.token.expose())
+        .await
+        .unwrap();
+    assert_eq!(auth.user.id, "u-ada");
+    let claims = auth.claims.unwrap();
+    assert_eq!(
+        (claims.sub.as_str(), claims.kind, claims.fresh),
+        ("u-ada", TokenKind::Access, true)
+    );
+    assert_eq!(claims.jti, pair.access.meta.jti);
+    assert_eq!(
+        claims.exp - claims.iat,
+        15 * 60,
+        "access tokens live 15 minutes"
+    );
+}
+
+#[tokio::test]
+async fn a_blocklisted_jti_is_refused_on_access() {
+    let fx = Fixture::with(AuthHookRegistry::new(), tokens_only());
+    let pair = login(&fx).await;
+    let tokens = fx.flow.tokens().unwrap();
+    let revoked = tokens
+        .revoke(pair.access.token.expose(), TokenKind::Access)
+        .await
+        .unwrap();
+    assert!(revoked.is_some());
+    let err = fx
+        .flow
+        .authenticate_token(pair.access.token.expose())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::Revoked), "{err:?}");
+    // Revoking an access token alone leaves the refresh token usable.
+    assert!(fx.flow.refresh(pair.refresh.token.expose()).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_blocklisted_jti_is_refused_on_refresh() {
+    let fx = Fixture::with(AuthHookRegistry::new(), tokens_only());
+    let pair = login(&fx).await;
+    // Block only the refresh token's jti, as another instance's logout would.
+    fx.blocklist
+        .block(&pair.refresh.meta.jti, pair.refresh.meta.expires_at)
+        .await
+        .unwrap();
+    let err = fx
+        .flow
+        .refresh(pair.refresh.token.expose())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::Revoked), "{err:?}");
+}
+
+#[tokio::test]
+async fn revoking_a_refresh_token_revokes_its_whole_family() {
+    let fx = Fixture::with(AuthHookRegistry::new(), tokens_only());
+    let pair = login(&fx).await;
+    let rotated = fx.flow.refresh(pair.refresh.token.expose()).await.unwrap();
+    let other_login = login(&fx).await;
+
+    let out = fx
+        .flow
+        .logout(
+            LogoutTarget::refresh_token(rotated.refresh.token.expose()),
+            request(),
+        )
+        .await
+        .unwrap();
+    assert!(out.revoked);
+
+    for token in [pair.access.token.expose(), rotated.access.token.expose()] {
+        let err = fx.flow.authenticate_token(token).await.unwrap_err();
+        assert!(
+            matches!(err, AuthError::Revoked),
+            "every access token of the family: {err:?}"
+        );
+    }
+    let err = fx
+        .flow
+        .refresh(rotated.refresh.token.expose())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::Revoked), "{err:?}");
+    assert!(
+        fx.flow
+            .authenticate_token(other_login.access.token.expose())
+            .await
+            .is_ok(),
+        "another login's family is untouched"
+    );
+}
+
+#[tokio::test]
+async fn a_refresh_token_works_once_and_its_reuse_revokes_the_family() {
+    let fx = Fixture::with(AuthHookRegistry::new(), tokens_only());
+    let pair = login(&fx).await;
+    let rotated = fx.flow.refresh(pair.refresh.token.expose()).await.unwrap();
+    assert_ne!(rotated.refresh.meta.jti, pair.refresh.meta.jti);
+    assert_eq!(rotated.refresh.meta.family, pair.refresh.meta.family);
+    assert!(!rotated.access.meta.fresh, "a refreshed token is not fresh");
+    assert_eq!(
+        rotated.refresh.meta.expires_at, pair.refresh.meta.expires_at,
+        "refreshing never extends the family's life"
+    );
+
+    // The old refresh token is replayed (stolen): refused, and the family dies.
+    let err = fx
+        .flow
+        .refresh(pair.refresh.token.expose())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::Revoked), "{err:?}");
+    assert!(fx
+        .flow
+        .authenticate_token(rotated.access.token.expose())
+        .await
+        .is_err());
+    assert!(fx
+        .flow
+        .refresh(rotated.refresh.token.expose())
+        .await
+        .is_err());
+}
+
+#[tokio::test]
+async fn tokens_of_the_wrong_kind_forged_or_expired_are_refused() {
+    let fx = Fixture::with(AuthHookRegistry::new(), tokens_only());
+    let pair = login(&fx).await;
+
+    let err = fx
+        .flow
+        .authenticate_token(pair.refresh.token.expose())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AuthError::Invalid),
+        "a refresh token is not an access token: {err:?}"
+    );
+    let err = fx
+        .flow
+        .refresh(pair.access.token.expose())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AuthError::Invalid),
+        "an access token cannot refresh: {err:?}"
+    );
+
+    // Signed with another key.
+    let forger = TokenManager::new(
+        JwtKeys::hs256([1u8; 32]).unwrap(),
+        Arc::new(MemoryJtiBlocklist::new()),
+    );
+    let forged = forger.issue("u-ada").unwrap();
+    let err = fx
+        .flow
+        .authenticate_token(forged.access.token.expose())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::Invalid), "{err:?}");
+
+    // alg=none with the same claims.
+    let parts: Vec<&str> = pair.access.token.expose().split('.').collect();
+    let none = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{}.", parts[1]);
+    assert!(matches!(
+        fx.flow.authenticate_token(&none).await,
+        Err(AuthError::Invalid)
+    ));
+    for junk in ["", "a.b.c", "🦀", &"x".repeat(10_000)] {
+        assert!(matches!(
+            fx.flow.authenticate_token(junk).await,
+            Err(AuthError::Invalid)
+        ));
+    }
+
+    fx.clock.advance(Duration::from_secs(15 * 60));
+    let err = fx
+        .flow
+        .authenticate_token(pair.access.token.expose())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::Expired), "{err:?}");
+    // The refresh token still works after the access token expired.
+    let renewed = fx.flow.refresh(pair.refresh.token.expose()).await.unwrap();
+    assert!(fx
+        .flow
+        .authenticate_token(renewed.access.token.expose())
+        .await
+        .is_ok());
+}
+
+#[tokio::test]
+async fn a_disabled_user_cannot_use_or_refresh_tokens() {
+    let fx = Fixture::with(AuthHookRegistry::new(), tokens_only());
+    let pair = login(&fx).await;
+    fx.users.set_disabled("u-ada", true).unwrap();
+    let err = fx
+        .flow
+        .authenticate_token(pair.access.token.expose())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::UnknownUser), "{err:?}");
+    let err = fx
+        .flow
+        .refresh(pair.refresh.token.expose())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::UnknownUser), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_blocklist_failure_fails_closed_on_access_refresh_and_logout() {
+    let store = Arc::new(FailingStore::default());
+    let fx = Fixture::with(
+        AuthHookRegistry::new(),
+        FixtureOptions {
+            sessions: false,
+            blocklist: Some(store.clone() as Arc<dyn JtiBlocklist>),
+            ..Default::default()
+        },
+    );
+    let pair = login(&fx).await;
+    store.set_down(true);
+    let err = fx
+        .flow
+        .authenticate_token(pair.access.token.expose())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::StoreUnavailable(_)), "{err:?}");
+    let err = fx
+        .flow
+        .refresh(pair.refresh.token.expose())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::StoreUnavailable(_)), "{err:?}");
+    let err = fx
+        .flow
+        .logout(
+            LogoutTarget::access_token(pair.access.token.expose()),
+            request(),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("store unavailable"), "{err}");
+    store.set_down(false);
+    assert!(fx
+        .flow
+        .authenticate_token(pair.access.token.expose())
+        .await
+        .is_ok());
+}
+
+#[test]
+fn token_debug_output_is_redacted() {
+    let tokens = TokenManager::new(
+        JwtKeys::hs256(b"0123456789abcdef0123456789abcdef").unwrap(),
+        Arc::new(MemoryJtiBlocklist::new()),
+    );
+    let pair = tokens.issue("u-1").unwrap();
+    let debug = format!("{pair:?} {tokens:?}");
+    assert!(!debug.contains(pair.access.token.expose()), "{debug}");
+    assert!(!debug.contains(pair.refresh.token.expose()), "{debug}");
+    assert!(!debug.contains("0123456789abcdef"), "{debug}");
+    assert!(
+        JwtKeys::hs256(b"short").is_err(),
+        "keys under 32 bytes are refused"
+    );
+}

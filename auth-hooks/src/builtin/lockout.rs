@@ -123,10 +123,10 @@ impl Lockout {
         };
         let now = self.clock.now();
         Ok(self.store.locked_until(&key, now).await?.map(|until| {
-            until
-                .duration_since(now)
-                .unwrap_or_default()
-                .max(Duration::from_secs(1))
+            // Whole seconds, rounded up: what a Retry-After header carries.
+            let left = until.duration_since(now).unwrap_or_default();
+            let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+            Duration::from_secs(secs.max(1))
         }))
     }
 

@@ -134,6 +134,13 @@ impl JwtKeys {
         })
     }
 
+    /// HMAC-SHA256 with a random 256-bit secret: tokens die with the process, and
+    /// several instances cannot share them. For tests, demos and single-process apps.
+    pub fn hs256_random() -> Result<Self, StoreError> {
+        let secret = random_bytes::<32>()?;
+        Ok(JwtKeys::hs256(secret).expect("32 bytes is long enough"))
+    }
+
     /// Any key pair `jsonwebtoken` supports (RSA, ECDSA, EdDSA), pinned to `algorithm`.
     pub fn new(encoding: EncodingKey, decoding: DecodingKey, algorithm: Algorithm) -> Self {
         JwtKeys {

@@ -1,9 +1,9 @@
 //! The attribute's arguments: `name`, `priority`, `backend`, `timeout_ms`, `crate`.
 
 use proc_macro2::Span;
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
-use syn::spanned::Spanned;
-use syn::{Expr, ExprLit, ExprUnary, Lit, LitInt, LitStr, Path, Token, UnOp};
+use syn::{Expr, ExprLit, ExprPath, ExprUnary, Ident, Lit, LitInt, LitStr, Path, Token, UnOp};
 
 mod kw {
     syn::custom_keyword!(name);
@@ -40,6 +40,10 @@ impl Parse for HookArgs {
                 "timeout_ms"
             } else if lookahead.peek(Token![crate]) {
                 "crate"
+            } else if input.peek(Ident::peek_any) {
+                let unknown = input.call(Ident::parse_any)?;
+                let message = format!("unknown argument `{unknown}`; expected one of {KEYS}");
+                return Err(syn::Error::new(unknown.span(), message));
             } else {
                 return Err(lookahead.error());
             };
@@ -53,14 +57,13 @@ impl Parse for HookArgs {
                 return Err(syn::Error::new(key_span, message));
             }
             seen.push(key);
+            if !input.peek(Token![=]) {
+                let message = format!("`{key}` needs a value: `{}`", example(key));
+                return Err(syn::Error::new(key_span, message));
+            }
             input.parse::<Token![=]>()?;
-            let result = match key {
-                "crate" => input.parse::<Path>().map(|path| args.krate = Some(path)),
-                _ => {
-                    let value: Expr = input.parse()?;
-                    args.set(key, key_span, &value)
-                }
-            };
+            let value: Expr = input.parse()?;
+            let result = args.set(key, key_span, &value);
             if let Err(err) = result {
                 match &mut errors {
                     Some(all) => all.combine(err),
@@ -76,6 +79,20 @@ impl Parse for HookArgs {
             Some(err) => Err(err),
             None => Ok(args),
         }
+    }
+}
+
+/// The accepted keys, as listed in errors.
+const KEYS: &str = "`name`, `priority`, `backend`, `timeout_ms`, `crate`";
+
+/// How to write `key`, for errors.
+fn example(key: &str) -> &'static str {
+    match key {
+        "name" => "name = \"audit_login\"",
+        "priority" => "priority = 10",
+        "backend" => "backend = \"password\"",
+        "timeout_ms" => "timeout_ms = 250",
+        _ => "crate = ::auth_hooks",
     }
 }
 
@@ -103,7 +120,7 @@ impl HookArgs {
                 };
                 let priority = digits
                     .parse::<i32>()
-                    .map_err(|_| syn::Error::new(value.span(), "`priority` must fit in an i32"))?;
+                    .map_err(|_| syn::Error::new_spanned(value, "`priority` must fit in an i32"))?;
                 self.priority = Some(priority);
             }
             "timeout_ms" => {
@@ -115,7 +132,7 @@ impl HookArgs {
                     .ok()
                     .filter(|ms| *ms > 0 && !negative);
                 let millis = millis.ok_or_else(|| {
-                    syn::Error::new(value.span(), "`timeout_ms` must be a positive number of milliseconds: `timeout_ms = 250`")
+                    syn::Error::new_spanned(value, "`timeout_ms` must be a positive number of milliseconds: `timeout_ms = 250`")
                 })?;
                 self.timeout_ms = Some((millis, key_span));
             }
@@ -130,8 +147,8 @@ impl HookArgs {
                     single => vec![string(single, HELP)?],
                 };
                 if values.is_empty() {
-                    return Err(syn::Error::new(
-                        value.span(),
+                    return Err(syn::Error::new_spanned(
+                        value,
                         "`backend` needs at least one name; leave it out to run for every backend",
                     ));
                 }
@@ -151,6 +168,18 @@ impl HookArgs {
                     self.backends.push(backend);
                 }
             }
+            "crate" => match value {
+                Expr::Path(ExprPath {
+                    attrs,
+                    qself: None,
+                    path,
+                    ..
+                }) if attrs.is_empty() => self.krate = Some(path.clone()),
+                other => {
+                    let message = format!("`crate` takes a path: `{}`", example(key));
+                    return Err(syn::Error::new_spanned(other, message));
+                }
+            },
             _ => unreachable!("keys are checked by the parser"),
         }
         Ok(())

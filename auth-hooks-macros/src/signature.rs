@@ -1,10 +1,10 @@
 //! Every check of the annotated fn: a misuse is an error on the offending token that says
 //! what to write instead.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::spanned::Spanned;
-use syn::{FnArg, GenericParam, Ident, ItemFn, ReturnType, Type};
+use syn::{FnArg, GenericParam, Ident, ItemFn, ReturnType, Type, WherePredicate};
 
 use crate::args::HookArgs;
 use crate::phase::Phase;
@@ -17,6 +17,8 @@ pub(crate) struct HookFnSig {
     /// Where the return type is written (the fn name when it returns `()`).
     pub(crate) return_span: Span,
     pub(crate) is_async: bool,
+    /// Where `async` is written (the fn name for a sync fn).
+    pub(crate) async_span: Span,
 }
 
 /// Collects errors so the user sees every misuse of one fn at once.
@@ -50,7 +52,13 @@ pub(crate) fn check(phase: Phase, args: &HookArgs, item: &ItemFn) -> syn::Result
         errors.push(token, "an auth hook cannot be an `unsafe fn`: remove `unsafe` and keep unsafe blocks inside the body");
     }
     if let Some(abi) = &sig.abi {
-        errors.push(abi, "an auth hook cannot have a foreign ABI: remove the `extern` (hooks are called from Rust)");
+        errors.push(
+            abi,
+            format!(
+                "an auth hook cannot have a foreign ABI: remove `{}` (hooks are called from Rust)",
+                abi.to_token_stream()
+            ),
+        );
     }
     if let Some(variadic) = &sig.variadic {
         errors.push(
@@ -58,20 +66,30 @@ pub(crate) fn check(phase: Phase, args: &HookArgs, item: &ItemFn) -> syn::Result
             format!("an auth hook cannot be variadic: write `{SIGNATURE}`"),
         );
     }
+    let mut generic = false;
     for param in &sig.generics.params {
-        match param {
-            GenericParam::Lifetime(_) => {}
-            GenericParam::Type(_) | GenericParam::Const(_) => errors.push(
-                param,
-                format!("an auth hook cannot be generic: it is registered as one concrete fn; remove `{}` and write `{SIGNATURE}`", param.to_token_stream()),
-            ),
-        }
-    }
-    if let Some(clause) = &sig.generics.where_clause {
+        let (kind, ident) = match param {
+            GenericParam::Lifetime(_) => continue,
+            GenericParam::Type(param) => ("type", &param.ident),
+            GenericParam::Const(param) => ("const", &param.ident),
+        };
+        generic = true;
         errors.push(
-            clause,
-            "an auth hook cannot have a `where` clause: remove it",
+            param,
+            format!("an auth hook cannot be generic: it is registered as one concrete fn; remove the {kind} parameter `{ident}`"),
         );
+    }
+    // Bounds on lifetimes are harmless; bounds on a type parameter are part of the one
+    // mistake already reported on the parameter.
+    if let (Some(clause), false) = (&sig.generics.where_clause, generic) {
+        for predicate in &clause.predicates {
+            if !matches!(predicate, WherePredicate::Lifetime(_)) {
+                errors.push(
+                    predicate,
+                    "an auth hook cannot have `where` bounds on types: remove this bound",
+                );
+            }
+        }
     }
     for attribute in &item.attrs {
         if attribute
@@ -89,26 +107,57 @@ pub(crate) fn check(phase: Phase, args: &HookArgs, item: &ItemFn) -> syn::Result
         }
     }
 
+    // A receiver is one mistake with one error; the parameters after it are checked as if
+    // it were not there, so `fn f(&self, ctx: &AuthHookContext)` gets no second error.
+    let mut receiver = None;
+    for input in &sig.inputs {
+        if let FnArg::Receiver(token) = input {
+            errors.push(
+                token,
+                format!("an auth hook cannot take `self`: write a free fn `{SIGNATURE}` outside any impl block"),
+            );
+            receiver = Some(token);
+        }
+    }
     let mut context_ty = None;
-    let mut inputs = sig.inputs.iter();
+    let mut inputs = sig.inputs.iter().filter_map(|input| match input {
+        FnArg::Typed(typed) => Some(typed),
+        FnArg::Receiver(_) => None,
+    });
     match inputs.next() {
+        None if receiver.is_some() => {}
         None => errors.push_error(syn::Error::new(
             sig.paren_token.span.join(),
             format!("an auth hook takes one parameter, the context: write `{SIGNATURE}`"),
         )),
-        Some(FnArg::Receiver(receiver)) => errors.push(
-            receiver,
-            format!("an auth hook cannot take `self`: write a free fn `{SIGNATURE}` outside any impl block"),
-        ),
-        Some(FnArg::Typed(typed)) => match &*typed.ty {
+        Some(typed) => match &*typed.ty {
             Type::Reference(reference) if reference.mutability.is_some() => errors.push(
                 reference.mutability,
                 "an auth hook gets shared access to the context: write `&AuthHookContext` (every hook of a phase sees the same context)",
             ),
-            Type::Reference(reference) => context_ty = Some((*reference.elem).clone()),
+            Type::Reference(reference) => {
+                let mut ok = true;
+                if let Some(lifetime) = reference.lifetime.as_ref().filter(|l| l.ident == "static") {
+                    errors.push(
+                        lifetime,
+                        "the context is borrowed only for the hook's call: remove `'static` and write `&AuthHookContext`",
+                    );
+                    ok = false;
+                }
+                if let Type::ImplTrait(generic) = &*reference.elem {
+                    errors.push(
+                        generic,
+                        "an auth hook cannot be generic: it is registered as one concrete fn; write `&AuthHookContext`",
+                    );
+                    ok = false;
+                }
+                if ok {
+                    context_ty = Some((*reference.elem).clone());
+                }
+            }
             by_value => errors.push(
                 by_value,
-                format!("an auth hook borrows the context: write `&{}`", by_value.to_token_stream()),
+                "an auth hook borrows the context: write `&AuthHookContext`",
             ),
         },
     }
@@ -127,8 +176,11 @@ pub(crate) fn check(phase: Phase, args: &HookArgs, item: &ItemFn) -> syn::Result
     }
     if phase == Phase::OnLoginFailed {
         if let ReturnType::Type(_, ty) = &sig.output {
-            if ty.to_token_stream().to_string().contains("AuthHookReject") {
-                errors.push(ty, "an `on_login_failed` hook cannot reject: the login already failed; return `()` or `Result<(), E>` with an error type");
+            if let Some(reject) = find_ident(ty.to_token_stream(), "AuthHookReject") {
+                errors.push_error(syn::Error::new(
+                    reject.span(),
+                    "an `on_login_failed` hook cannot reject: the login already failed; return `()`, or `Result<(), E>` with an error type to report a failure",
+                ));
             }
         }
     }
@@ -145,5 +197,15 @@ pub(crate) fn check(phase: Phase, args: &HookArgs, item: &ItemFn) -> syn::Result
         context_ty: context_ty.expect("checked above"),
         return_span,
         is_async: sig.asyncness.is_some(),
+        async_span: sig.asyncness.map_or(sig.ident.span(), |token| token.span),
+    })
+}
+
+/// The first identifier `name` in `tokens`, looking inside groups (`Result<(), X>`).
+fn find_ident(tokens: TokenStream, name: &str) -> Option<Ident> {
+    tokens.into_iter().find_map(|token| match token {
+        TokenTree::Ident(ident) if ident == name => Some(ident),
+        TokenTree::Group(group) => find_ident(group.stream(), name),
+        _ => None,
     })
 }

@@ -1,6 +1,6 @@
 //! The code written for a well-formed hook: a wrapper fn and one link-time entry.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::ItemFn;
@@ -9,7 +9,7 @@ use crate::args::HookArgs;
 use crate::phase::Phase;
 use crate::signature::HookFnSig;
 
-/// The user's fn unchanged, then, in an anonymous const, a wrapper with the uniform
+/// The user's fn unchanged, then, in a hidden const, a wrapper with the uniform
 /// signature the runtime calls and the entry registering it.
 pub(crate) fn registration(
     phase: Phase,
@@ -17,13 +17,11 @@ pub(crate) fn registration(
     item: &ItemFn,
     sig: &HookFnSig,
 ) -> TokenStream {
-    let krate = match &args.krate {
-        Some(path) => quote!(#path),
-        None => quote!(::auth_hooks),
-    };
+    let krate = runtime_path(args, Span::call_site());
     let ident = &sig.ident;
     let context_ty = &sig.context_ty;
     let wrapper = format_ident!("{}_auth_hook_{}", ident, phase.attr_name());
+    let registration = format_ident!("__{}_auth_hook_{}", ident, phase.attr_name());
 
     let argument = quote_spanned! {context_ty.span()=>
         #krate::__private::context_as::<#context_ty>(ctx)
@@ -33,14 +31,27 @@ pub(crate) fn registration(
     } else {
         quote!(#ident(#argument))
     };
-    let result = quote_spanned! {sig.return_span=>
-        #krate::__private::into_hook_result(#call)
+    // Bound first, then converted with the user's return type as span: an unsupported
+    // return type is reported there, not on the attribute.
+    let returned = quote_spanned!(sig.return_span=> returned);
+    let krate_at_return = runtime_path(args, sig.return_span);
+    let convert = quote_spanned! {sig.return_span=>
+        #krate_at_return::__private::into_hook_result(#returned)
     };
+    let result = quote! {{
+        let #returned = #call;
+        #convert
+    }};
     let (wrapper_fn, hook_fn) = if sig.is_async {
+        // Spanned on the user's `async`: a future that is not `Send` is reported there.
+        let krate_at_async = runtime_path(args, sig.async_span);
+        let future = quote_spanned! {sig.async_span=>
+            #krate_at_async::__private::Box::pin(async move { #result })
+        };
         (
             quote! {
                 fn #wrapper<'ctx>(ctx: &'ctx #krate::AuthHookContext) -> #krate::HookFuture<'ctx> {
-                    #krate::__private::Box::pin(async move { #result })
+                    #future
                 }
             },
             quote!(#krate::HookFn::Async(#wrapper)),
@@ -75,8 +86,11 @@ pub(crate) fn registration(
     quote! {
         #item
 
+        // Named rather than `const _`: inside an `impl` block, where a hook cannot go,
+        // the only error is then that the fn is not found (an unnamed const is a second).
         #[doc(hidden)]
-        const _: () = {
+        #[allow(dead_code, non_upper_case_globals)]
+        const #registration: () = {
             #[allow(non_snake_case)]
             #wrapper_fn
 
@@ -95,5 +109,14 @@ pub(crate) fn registration(
                 }
             }
         };
+    }
+}
+
+/// The path to the runtime crate: the `crate = …` override, or `::auth_hooks` with `span`
+/// (so that a whole generated call carries one span and errors on it point there).
+fn runtime_path(args: &HookArgs, span: Span) -> TokenStream {
+    match &args.krate {
+        Some(path) => quote!(#path),
+        None => quote_spanned!(span=> ::auth_hooks),
     }
 }

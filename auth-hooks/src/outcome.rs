@@ -50,6 +50,10 @@ pub trait IntoHookResult {
     fn into_hook_result(self) -> HookResult;
 }
 
+// `do_not_recommend` on both impls: for `Result<(), u32>` the error is the trait's own
+// message rather than a chain of `From` bounds, and its note, not a partial list of
+// impls, says what to return.
+#[diagnostic::do_not_recommend]
 impl IntoHookResult for () {
     #[inline]
     fn into_hook_result(self) -> HookResult {
@@ -57,6 +61,7 @@ impl IntoHookResult for () {
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<E: Into<HookError>> IntoHookResult for Result<(), E> {
     #[inline]
     fn into_hook_result(self) -> HookResult {

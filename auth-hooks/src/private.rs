@@ -78,6 +78,8 @@ pub trait IsAuthHookContext {
     fn from_context(ctx: &AuthHookContext) -> &Self;
 }
 
+// `do_not_recommend`: the trait's note already says what to write.
+#[diagnostic::do_not_recommend]
 impl IsAuthHookContext for AuthHookContext {
     #[inline(always)]
     fn from_context(ctx: &AuthHookContext) -> &Self {

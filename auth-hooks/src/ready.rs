@@ -9,7 +9,7 @@ use crate::AuthHookRegistry;
 /// the [`AuthHookRegistry`] the application keeps.
 ///
 /// Declaring a hook does nothing by itself: only the modules named here run. The macro
-/// also makes the compiler link each module's crate (with `use path as _;`), so hooks
+/// also makes the compiler link each module's crate (with `{ use path; }`), so hooks
 /// that live in a library crate the binary names nowhere else are still found.
 ///
 /// - Paths resolve like `use` paths in the caller's module: `crate::…`, `self::…`,
@@ -52,19 +52,57 @@ use crate::AuthHookRegistry;
 macro_rules! ready {
     () => {
         ::core::compile_error!(
-            "ready! needs the module(s) whose hooks to activate, e.g. `auth_hooks::ready!(crate::security::hooks)`"
+            "`ready!` needs the modules whose hooks to activate: `auth_hooks::ready!(crate::security)`"
         )
     };
-    ($($module:path),+ $(,)?) => {{
-        $(
-            #[allow(unused_imports)]
-            use $module as _;
-        )+
+    ($($paths:tt)+) => {
+        $crate::__auth_hooks_ready! { @split [] [] $($paths)+ }
+    };
+}
+
+/// Not public API: the steps of [`ready!`]. The caller's path tokens are passed on as
+/// they are, so an error about a path points into it.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __auth_hooks_ready {
+    // Splits the input at commas into `[path tokens]` groups.
+    (@split [$($done:tt)*] [$($path:tt)+] , $($rest:tt)*) => {
+        $crate::__auth_hooks_ready! { @split [$($done)* [$($path)+]] [] $($rest)* }
+    };
+    (@split [$($done:tt)*] [$($path:tt)*] $next:tt $($rest:tt)*) => {
+        $crate::__auth_hooks_ready! { @split [$($done)*] [$($path)* $next] $($rest)* }
+    };
+    (@split [$($done:tt)*] [$($path:tt)+]) => {
+        $crate::__auth_hooks_ready! { @expand $($done)* [$($path)+] }
+    };
+    (@split [$($done:tt)*] []) => {
+        $crate::__auth_hooks_ready! { @expand $($done)* }
+    };
+    (@expand $([$($path:tt)+])+) => {{
+        $($crate::__auth_hooks_ready! { @link [$($path)+] $($path)+ })+
         $crate::__private::activate(
             $crate::__private::module_path!(),
-            &[$(::core::stringify!($module)),+],
+            &[$(::core::stringify!($($path)+)),+],
         )
     }};
+    // `crate`, `self` and `super` alone name the caller's crate, which is linked anyway.
+    (@link [$($path:tt)+] crate) => {};
+    (@link [$($path:tt)+] self $(:: super)*) => {};
+    (@link [$($path:tt)+] super $(:: super)*) => {};
+    // `use` makes the compiler link the module's crate and checks that the path exists.
+    // Each in its own block, so that two paths ending in one name do not clash.
+    (@link [$($path:tt)+] $(::)? $first:ident $(:: $rest:ident)*) => {{
+        #[allow(unused_imports)]
+        use $($path)+;
+    }};
+    (@link [$($path:tt)+] $($other:tt)*) => {
+        ::core::compile_error!(::core::concat!(
+            "`ready!` takes module paths separated by commas, e.g. ",
+            "`auth_hooks::ready!(crate::security, crate::audit)`; `",
+            ::core::stringify!($($path)+),
+            "` is not one"
+        ));
+    };
 }
 
 /// Builds a registry from the linked hooks under `paths`, resolved from `caller`.

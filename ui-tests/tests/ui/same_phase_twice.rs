@@ -1,0 +1,7 @@
+use auth_hooks::{on_login, AuthHookContext};
+
+#[on_login]
+#[on_login]
+fn audit(_ctx: &AuthHookContext) {}
+
+fn main() {}

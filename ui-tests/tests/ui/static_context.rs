@@ -1,0 +1,6 @@
+use auth_hooks::{on_login, AuthHookContext};
+
+#[on_login]
+fn audit(_ctx: &'static AuthHookContext) {}
+
+fn main() {}

@@ -1,0 +1,383 @@
+//! CSRF protection for cookie sessions: the request must come from the site's own pages.
+//!
+//! # Which defence, and why
+//!
+//! This crate checks the **origin** of every state-changing request (`POST`, `PUT`,
+//! `PATCH`, `DELETE`, …), on top of the session cookie's `SameSite=Lax`:
+//!
+//! 1. `Sec-Fetch-Site: cross-site` (sent by every current browser) is refused.
+//! 2. The `Origin` header, or failing that the `Referer`'s origin, must be the site's:
+//!    one of the configured origins, or, when none is configured, the origin the
+//!    request was addressed to (its `Host`, in the `Origin`'s scheme: `Host` does not
+//!    tell the scheme, and one host and port serves one scheme). `Origin: null` is
+//!    refused.
+//! 3. A request with neither header is refused: browsers send `Origin` on every
+//!    cross-origin POST, so its absence means an unusual client, and such a client
+//!    can send `Origin` (or use a bearer token).
+//!
+//! A request carrying an `Authorization` header is exempt: browsers never attach one
+//! on their own, so it cannot be forged cross-site, and this crate's extractors never
+//! fall back to the cookie when `Authorization` is present.
+//!
+//! Why not a double-submit token: it needs a token in every form and every script,
+//! and a login form has no session to bind a token to, which is exactly where *login
+//! CSRF* (logging a victim into the attacker's account) strikes. The origin check
+//! covers forms and JSON alike, the login route included, with no state and no
+//! markup, and `SameSite=Lax` stays as a second, independent layer. Its one
+//! requirement: behind a proxy that rewrites `Host`, configure the public origin with
+//! [`CsrfProtection::allow_origin`].
+
+use axum::http::{header, HeaderMap, Method, Uri};
+use url::{Origin, Url};
+
+/// Why a state-changing request was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CsrfRejection {
+    /// The browser said the request comes from another site (`Sec-Fetch-Site: cross-site`).
+    #[error("cross-site request (Sec-Fetch-Site)")]
+    CrossSite,
+    /// `Origin` (or `Referer`) names another origin, or is `null` or unreadable.
+    #[error("request origin is not this site")]
+    OriginMismatch,
+    /// Neither `Origin` nor `Referer`.
+    #[error("request has neither Origin nor Referer")]
+    MissingOrigin,
+}
+
+impl CsrfRejection {
+    /// The text the client sees.
+    pub const CLIENT_MESSAGE: &'static str =
+        "Cross-site request refused. Reload the page and try again.";
+}
+
+/// The origin check (see the [module docs](self) for the reasoning).
+///
+/// ```
+/// use auth_hooks_axum::CsrfProtection;
+/// use axum::http::{HeaderMap, HeaderValue, Method, Uri};
+///
+/// let csrf = CsrfProtection::same_host();
+/// let mut headers = HeaderMap::new();
+/// headers.insert("host", HeaderValue::from_static("app.example"));
+/// headers.insert("origin", HeaderValue::from_static("https://app.example"));
+/// let uri: Uri = "/logout".parse()?;
+/// assert!(csrf.check(&Method::POST, &uri, &headers).is_ok());
+///
+/// headers.insert("origin", HeaderValue::from_static("https://evil.example"));
+/// assert!(csrf.check(&Method::POST, &uri, &headers).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CsrfProtection {
+    allowed: Vec<Origin>,
+}
+
+/// An allowed origin that is not an `http(s)://host[:port]` URL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid CSRF origin `{0}`: expected scheme://host[:port], e.g. https://app.example")]
+pub struct InvalidOrigin(pub String);
+
+impl CsrfProtection {
+    /// Accepts requests whose origin is the one they were addressed to (`Host`).
+    pub fn same_host() -> Self {
+        CsrfProtection::default()
+    }
+
+    /// Accepts requests from `origin` (e.g. `https://app.example`); once any origin is
+    /// configured, `Host` is no longer consulted.
+    pub fn allow_origin(mut self, origin: &str) -> Result<Self, InvalidOrigin> {
+        let invalid = || InvalidOrigin(origin.to_owned());
+        let url = Url::parse(origin).map_err(|_| invalid())?;
+        let parsed = url.origin();
+        if !parsed.is_tuple() || !matches!(url.scheme(), "http" | "https") || url.path() != "/" {
+            return Err(invalid());
+        }
+        self.allowed.push(parsed);
+        Ok(self)
+    }
+
+    /// Checks one request.
+    pub fn check(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> Result<(), CsrfRejection> {
+        if is_safe(method) || headers.contains_key(header::AUTHORIZATION) {
+            return Ok(());
+        }
+        if header_str(headers, "sec-fetch-site") == Some("cross-site") {
+            return Err(CsrfRejection::CrossSite);
+        }
+        let claimed = match (
+            header_str(headers, "origin"),
+            header_str(headers, "referer"),
+        ) {
+            (Some(origin), _) => origin,
+            (None, Some(referer)) => referer,
+            (None, None) => return Err(CsrfRejection::MissingOrigin),
+        };
+        let claimed = Url::parse(claimed)
+            .map(|url| url.origin())
+            .map_err(|_| CsrfRejection::OriginMismatch)?;
+        if !claimed.is_tuple() {
+            return Err(CsrfRejection::OriginMismatch);
+        }
+        if self.allowed.is_empty() {
+            if Some(&claimed) == self.addressed_origin(&claimed, uri, headers).as_ref() {
+                return Ok(());
+            }
+        } else if self.allowed.contains(&claimed) {
+            return Ok(());
+        }
+        Err(CsrfRejection::OriginMismatch)
+    }
+
+    /// The origin the request was addressed to: its `Host` (or the URI's authority, for
+    /// HTTP/2) in the claimed origin's scheme.
+    fn addressed_origin(&self, claimed: &Origin, uri: &Uri, headers: &HeaderMap) -> Option<Origin> {
+        let Origin::Tuple(scheme, _, _) = claimed else {
+            return None;
+        };
+        let host = header_str(headers, "host").or_else(|| uri.authority().map(|a| a.as_str()))?;
+        if host.contains(['/', '@', '?', '#', '\\']) {
+            return None;
+        }
+        Url::parse(&format!("{scheme}://{host}/"))
+            .ok()
+            .map(|url| url.origin())
+    }
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    )
+}
+
+fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get(name)?
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    fn check(
+        csrf: &CsrfProtection,
+        method: Method,
+        pairs: &[(&'static str, &'static str)],
+    ) -> Result<(), CsrfRejection> {
+        csrf.check(&method, &"/logout".parse().unwrap(), &headers(pairs))
+    }
+
+    const HOST: (&str, &str) = ("host", "127.0.0.1:3000");
+
+    #[test]
+    fn same_origin_posts_pass() {
+        let csrf = CsrfProtection::same_host();
+        assert_eq!(
+            check(
+                &csrf,
+                Method::POST,
+                &[HOST, ("origin", "http://127.0.0.1:3000")]
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                &csrf,
+                Method::POST,
+                &[HOST, ("referer", "http://127.0.0.1:3000/login?next=%2Fme")]
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                &csrf,
+                Method::DELETE,
+                &[
+                    HOST,
+                    ("origin", "http://127.0.0.1:3000"),
+                    ("sec-fetch-site", "same-origin")
+                ]
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn cross_origin_posts_are_refused() {
+        let csrf = CsrfProtection::same_host();
+        for origin in [
+            "http://evil.example",
+            "http://127.0.0.1:3001",
+            "http://localhost:3000",
+            "http://127.0.0.1.evil.example:3000",
+            "null",
+            "not a url",
+        ] {
+            let mut map = headers(&[HOST]);
+            map.insert("origin", HeaderValue::from_str(origin).unwrap());
+            assert_eq!(
+                csrf.check(&Method::POST, &"/login".parse().unwrap(), &map),
+                Err(CsrfRejection::OriginMismatch),
+                "{origin}"
+            );
+        }
+        assert_eq!(
+            check(
+                &csrf,
+                Method::POST,
+                &[HOST, ("referer", "http://evil.example/page")]
+            ),
+            Err(CsrfRejection::OriginMismatch)
+        );
+    }
+
+    #[test]
+    fn origin_wins_over_a_matching_referer() {
+        let csrf = CsrfProtection::same_host();
+        assert_eq!(
+            check(
+                &csrf,
+                Method::POST,
+                &[
+                    HOST,
+                    ("origin", "http://evil.example"),
+                    ("referer", "http://127.0.0.1:3000/")
+                ]
+            ),
+            Err(CsrfRejection::OriginMismatch)
+        );
+    }
+
+    #[test]
+    fn fetch_metadata_cross_site_is_refused_even_with_a_good_origin() {
+        let csrf = CsrfProtection::same_host();
+        assert_eq!(
+            check(
+                &csrf,
+                Method::POST,
+                &[
+                    HOST,
+                    ("origin", "http://127.0.0.1:3000"),
+                    ("sec-fetch-site", "cross-site")
+                ]
+            ),
+            Err(CsrfRejection::CrossSite)
+        );
+    }
+
+    #[test]
+    fn missing_origin_and_referer_is_refused() {
+        let csrf = CsrfProtection::same_host();
+        assert_eq!(
+            check(&csrf, Method::POST, &[HOST]),
+            Err(CsrfRejection::MissingOrigin)
+        );
+        assert_eq!(
+            check(&csrf, Method::PATCH, &[HOST, ("origin", "")]),
+            Err(CsrfRejection::MissingOrigin)
+        );
+    }
+
+    #[test]
+    fn safe_methods_and_bearer_requests_are_not_checked() {
+        let csrf = CsrfProtection::same_host();
+        for method in [Method::GET, Method::HEAD, Method::OPTIONS] {
+            assert_eq!(
+                check(&csrf, method, &[HOST, ("origin", "http://evil.example")]),
+                Ok(())
+            );
+        }
+        assert_eq!(
+            check(&csrf, Method::POST, &[HOST, ("authorization", "Bearer x")]),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn forged_host_values_do_not_help() {
+        let csrf = CsrfProtection::same_host();
+        assert_eq!(
+            check(
+                &csrf,
+                Method::POST,
+                &[
+                    ("host", "evil.example@127.0.0.1"),
+                    ("origin", "http://127.0.0.1")
+                ]
+            ),
+            Err(CsrfRejection::OriginMismatch)
+        );
+        assert_eq!(
+            check(&csrf, Method::POST, &[("origin", "http://127.0.0.1")]),
+            Err(CsrfRejection::OriginMismatch)
+        );
+    }
+
+    #[test]
+    fn configured_origins_replace_the_host_check() {
+        let csrf = CsrfProtection::same_host()
+            .allow_origin("https://app.example")
+            .unwrap();
+        assert_eq!(
+            check(
+                &csrf,
+                Method::POST,
+                &[("host", "internal:8080"), ("origin", "https://app.example")]
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                &csrf,
+                Method::POST,
+                &[("host", "app.example"), ("origin", "http://app.example")]
+            ),
+            Err(CsrfRejection::OriginMismatch)
+        );
+        // Default ports are normalized.
+        assert_eq!(
+            check(
+                &csrf,
+                Method::POST,
+                &[("origin", "https://app.example:443")]
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn bad_configured_origins_are_named() {
+        for bad in [
+            "app.example",
+            "https://app.example/path",
+            "javascript:alert(1)",
+            "file:///etc",
+        ] {
+            assert_eq!(
+                CsrfProtection::same_host().allow_origin(bad),
+                Err(InvalidOrigin(bad.into())),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! Hooks in a library crate that the test binaries name only through `ready!`.
 //!
-//! Without the `use … as _;` that `ready!` writes, nothing in this crate would be
+//! Without the `use` of the path that `ready!` writes, nothing in this crate would be
 //! linked into a binary that never mentions it, and its hooks would vanish.
 //! Every hook records its name in the [`Trail`] the test attached to the context.
 

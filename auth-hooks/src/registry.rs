@@ -60,12 +60,23 @@ impl AuthHookRegistry {
 
     /// Replaces the policies of every phase.
     pub fn with_policies(mut self, policies: HookPolicies) -> Self {
-        self.policies = policies;
+        for phase in Phase::ALL {
+            self.set_policy(phase, policies.get(phase));
+        }
         self
     }
 
     /// Sets the policy of one phase.
+    ///
+    /// `before_login = log` makes a *failing* deny hook let logins through (a reject
+    /// still denies); it is for hooks that only enrich, and is announced with a warning.
     pub fn set_policy(&mut self, phase: Phase, policy: ErrorPolicy) -> &mut Self {
+        if phase.can_reject() && policy == ErrorPolicy::Log {
+            tracing::warn!(
+                phase = phase.as_str(),
+                "auth hooks: `{phase} = log` is fail-open: a failing {phase} hook no longer denies the login"
+            );
+        }
         self.policies.set(phase, policy);
         self
     }

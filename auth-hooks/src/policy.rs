@@ -186,4 +186,47 @@ mod tests {
             ConfigError::UnknownPolicy("Raise".into())
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn any_unknown_policy_text_is_an_error_naming_it(text in "\\PC{0,24}") {
+                prop_assume!(text != "raise" && text != "log");
+                let err = text.parse::<ErrorPolicy>().unwrap_err();
+                prop_assert!(err.to_string().contains(&text));
+            }
+
+            #[test]
+            fn any_config_map_loads_or_names_what_is_wrong(
+                entries in prop::collection::btree_map(
+                    prop_oneof!["before_login", "on_login", "on_logout", "on_login_failed", "[a-z_]{1,12}"],
+                    prop_oneof!["raise", "log", "[a-zA-Z]{0,8}"],
+                    0..5,
+                )
+            ) {
+                let json = serde_json::to_value(&entries).unwrap();
+                match serde_json::from_value::<HookPolicies>(json) {
+                    Ok(policies) => {
+                        for (phase, policy) in &entries {
+                            let phase: Phase = phase.parse().unwrap();
+                            prop_assert_eq!(policies.get(phase).as_str(), policy.as_str());
+                        }
+                    }
+                    Err(err) => {
+                        let text = err.to_string();
+                        let named = entries.iter().any(|(k, v)| {
+                            (k.parse::<Phase>().is_err() && text.contains(k.as_str()))
+                                || (v.parse::<ErrorPolicy>().is_err() && text.contains(v.as_str()))
+                        });
+                        prop_assert!(named, "{} does not name the bad entry of {:?}", text, entries);
+                    }
+                }
+                let pairs = entries.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+                let _ = HookPolicies::from_pairs(pairs);
+            }
+        }
+    }
 }

@@ -40,6 +40,7 @@
 //! - [Activating them](#activating-them)
 //! - [Running them](#running-them)
 //! - [What a hook sees](#what-a-hook-sees)
+//! - [A login flow to plug them into](#a-login-flow-to-plug-them-into)
 //!
 //! # Declaring hooks
 //! [`before_login`], [`on_login`], [`on_logout`] and [`on_login_failed`] go on a free
@@ -78,6 +79,23 @@
 //! An [`AuthHookContext`]: the user, the credentials with every secret removed
 //! ([`Sanitizer`]), the request's method, path, client IP and user agent, the session
 //! and token *metadata*, the auth backend's name, and free metadata.
+//!
+//! # A login flow to plug them into
+//! With the `flow` feature, `auth_hooks::flow::AuthFlow` runs the hooks around a real login:
+//! argon2id passwords (`auth_hooks::flow::PasswordHasher`, feature `password`), server-side
+//! sessions stored as HMAC-SHA256 of 256-bit ids (`auth_hooks::flow::SessionManager`, feature
+//! `sessions`), JWT access and refresh tokens with a blocklist checked on every path
+//! (`auth_hooks::flow::TokenManager`, feature `jwt`). Stores are traits with in-memory
+//! implementations; a store error refuses the login or the check (fail closed).
+//!
+//! `login` runs `before_login` (a reject or a failure creates nothing), the backend
+//! (bad credentials run `on_login_failed` and get one answer whether or not the user
+//! exists), creates the session and tokens, then runs `on_login`; if `on_login` fails
+//! under `raise`, what was created is revoked. `logout` describes, revokes, then runs
+//! `on_logout`. Built-in hooks in `auth_hooks::builtin` (audit, lockout, revoke other sessions)
+//! are activated with [`ready!`] like any others:
+//! `auth_hooks::ready!(crate::security, auth_hooks::builtin::lockout)`.
+//! `cargo run -p examples --example flow` shows it all.
 
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 

@@ -2,4 +2,5 @@
 
 pub mod conformance;
 pub mod flow_support;
+pub mod http_support;
 pub mod logs;

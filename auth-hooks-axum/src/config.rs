@@ -1,0 +1,136 @@
+//! Where the routes live and how requests are read: one value the application sets up once.
+
+use std::borrow::Cow;
+
+use crate::{CsrfProtection, SessionCookie, TrustedProxies};
+
+/// The web side of authentication: paths, the session cookie, trusted proxies, CSRF.
+///
+/// ```
+/// use auth_hooks_axum::{SessionCookie, WebConfig};
+///
+/// let config = WebConfig::default()
+///     .cookie(SessionCookie::named("sid"))
+///     .trusted_proxies("127.0.0.1".parse()?)
+///     .with_home_path("/dashboard");
+/// assert_eq!(config.login_path(), "/login");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    pub(crate) cookie: SessionCookie,
+    pub(crate) proxies: TrustedProxies,
+    pub(crate) csrf: CsrfProtection,
+    paths: Paths,
+}
+
+#[derive(Debug, Clone)]
+struct Paths {
+    login: Cow<'static, str>,
+    logout: Cow<'static, str>,
+    me: Cow<'static, str>,
+    refresh: Cow<'static, str>,
+    home: Cow<'static, str>,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            cookie: SessionCookie::default(),
+            proxies: TrustedProxies::none(),
+            csrf: CsrfProtection::same_host(),
+            paths: Paths {
+                login: "/login".into(),
+                logout: "/logout".into(),
+                me: "/me".into(),
+                refresh: "/refresh".into(),
+                home: "/me".into(),
+            },
+        }
+    }
+}
+
+impl WebConfig {
+    /// The session cookie's settings.
+    pub fn cookie(mut self, cookie: SessionCookie) -> Self {
+        self.cookie = cookie;
+        self
+    }
+
+    /// The proxies whose `X-Forwarded-For` is believed (none by default).
+    pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.proxies = proxies;
+        self
+    }
+
+    /// The CSRF origin check (by default, the request's own `Host`).
+    pub fn csrf(mut self, csrf: CsrfProtection) -> Self {
+        self.csrf = csrf;
+        self
+    }
+
+    /// The login page and `POST` target (default `/login`); guards redirect here.
+    pub fn with_login_path(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.paths.login = path.into();
+        self
+    }
+
+    /// The logout `POST` target (default `/logout`).
+    pub fn with_logout_path(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.paths.logout = path.into();
+        self
+    }
+
+    /// The "who am I" route (default `/me`).
+    pub fn with_me_path(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.paths.me = path.into();
+        self
+    }
+
+    /// The token refresh route (default `/refresh`).
+    pub fn with_refresh_path(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.paths.refresh = path.into();
+        self
+    }
+
+    /// Where a login without a (safe) `next` goes (default `/me`).
+    pub fn with_home_path(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.paths.home = path.into();
+        self
+    }
+
+    /// The session cookie's settings.
+    pub fn session_cookie(&self) -> &SessionCookie {
+        &self.cookie
+    }
+
+    /// The trusted proxies.
+    pub fn proxies(&self) -> &TrustedProxies {
+        &self.proxies
+    }
+
+    /// The login path.
+    pub fn login_path(&self) -> &str {
+        &self.paths.login
+    }
+
+    /// The logout path.
+    pub fn logout_path(&self) -> &str {
+        &self.paths.logout
+    }
+
+    /// The "who am I" path.
+    pub fn me_path(&self) -> &str {
+        &self.paths.me
+    }
+
+    /// The token refresh path.
+    pub fn refresh_path(&self) -> &str {
+        &self.paths.refresh
+    }
+
+    /// Where a login without a safe `next` goes.
+    pub fn home_path(&self) -> &str {
+        &self.paths.home
+    }
+}

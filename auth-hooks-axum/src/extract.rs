@@ -1,0 +1,176 @@
+//! Extractors: the request's user (from a session cookie or a bearer token) and the
+//! request metadata hooks see.
+
+use std::convert::Infallible;
+
+use auth_hooks::flow::{AuthError, Authenticated};
+use auth_hooks::RequestMeta;
+use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
+use axum::http::{header, request::Parts, HeaderMap};
+
+use crate::{request_meta, AuthState, WebConfig, WebError};
+
+/// How a request proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthVia {
+    /// The session cookie.
+    Session,
+    /// A bearer access token (`Authorization: Bearer …`).
+    Token,
+}
+
+impl AuthVia {
+    /// `"session"` or `"token"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthVia::Session => "session",
+            AuthVia::Token => "token",
+        }
+    }
+}
+
+/// The authenticated user of a request.
+///
+/// With an `Authorization` header, only that is considered: it must be
+/// `Bearer <access token>`, checked for signature, expiry and the JTI blocklist; the
+/// session cookie is then ignored (which is what lets the CSRF check exempt such
+/// requests). Without one, the session cookie is checked (TTL, idle timeout,
+/// revocation).
+///
+/// As an extractor it answers 401 (`{"error": …}`, `WWW-Authenticate: Bearer`) when
+/// the request is not authenticated and 503 when a store cannot answer. Use
+/// `Option<CurrentUser>` to accept anonymous requests, or
+/// [`LoginRequired`](crate::LoginRequired) to send browsers to the login page.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    /// The flow's answer: the user, and the session record or the token's claims.
+    pub authenticated: Authenticated,
+    /// Cookie or token.
+    pub via: AuthVia,
+}
+
+impl CurrentUser {
+    /// The user's id.
+    pub fn id(&self) -> &str {
+        &self.authenticated.user.id
+    }
+
+    /// The application's user value, if the backend attached a `U`
+    /// (the password backend attaches [`PasswordAccount`](auth_hooks::flow::PasswordAccount)).
+    pub fn user<U: std::any::Any>(&self) -> Option<&U> {
+        self.authenticated.user.user()
+    }
+}
+
+/// What a request presents, read but not yet checked.
+pub(crate) enum Presented {
+    Bearer(String),
+    Cookie(String),
+    Nothing,
+}
+
+impl Presented {
+    /// Reads the `Authorization` header, else the session cookie. An `Authorization`
+    /// header that is not `Bearer <token>` is refused outright.
+    pub(crate) fn read(headers: &HeaderMap, config: &WebConfig) -> Result<Self, WebError> {
+        match headers.get(header::AUTHORIZATION) {
+            Some(value) => {
+                let token = value
+                    .to_str()
+                    .ok()
+                    .and_then(|v| v.trim().split_once(' '))
+                    .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                    .map(|(_, token)| token.trim())
+                    .filter(|token| !token.is_empty())
+                    .ok_or_else(|| {
+                        WebError::unauthorized("The Authorization header must be `Bearer <token>`.")
+                            .with_bearer_challenge()
+                    })?;
+                Ok(Presented::Bearer(token.to_owned()))
+            }
+            None => Ok(config
+                .cookie
+                .read(headers)
+                .map_or(Presented::Nothing, Presented::Cookie)),
+        }
+    }
+}
+
+/// Checks what the request presents. `Ok(None)`: nothing, or a session cookie that is
+/// no longer good (a browser with a stale cookie is simply logged out). A bad bearer
+/// token is an error (401): its sender asked to be authenticated. A store failure is a
+/// 503, never an anonymous pass.
+pub(crate) async fn authenticate(
+    parts: &Parts,
+    state: &AuthState,
+) -> Result<Option<CurrentUser>, WebError> {
+    match Presented::read(&parts.headers, state.config())? {
+        Presented::Nothing => Ok(None),
+        Presented::Bearer(token) => {
+            let authenticated = state.flow().authenticate_token(&token).await?;
+            Ok(Some(CurrentUser {
+                authenticated,
+                via: AuthVia::Token,
+            }))
+        }
+        Presented::Cookie(cookie) => {
+            match state.flow().authenticate_session_cookie(&cookie).await {
+                Ok(authenticated) => Ok(Some(CurrentUser {
+                    authenticated,
+                    via: AuthVia::Session,
+                })),
+                Err(error @ (AuthError::StoreUnavailable(_) | AuthError::NotConfigured(_))) => {
+                    Err(error.into())
+                }
+                Err(_) => Ok(None),
+            }
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for CurrentUser
+where
+    AuthState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        authenticate(parts, &AuthState::from_ref(state))
+            .await?
+            .ok_or_else(WebError::authentication_required)
+    }
+}
+
+impl<S> OptionalFromRequestParts<S> for CurrentUser
+where
+    AuthState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        authenticate(parts, &AuthState::from_ref(state)).await
+    }
+}
+
+/// The request metadata hooks will see: method, path, client address (trusted proxies
+/// honoured) and user agent; see [`request_meta`].
+#[derive(Debug, Clone)]
+pub struct HookRequest(pub RequestMeta);
+
+impl<S> FromRequestParts<S> for HookRequest
+where
+    AuthState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AuthState::from_ref(state);
+        Ok(HookRequest(request_meta(parts, state.config().proxies())))
+    }
+}

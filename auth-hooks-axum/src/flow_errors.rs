@@ -1,0 +1,175 @@
+//! What each flow error answers over HTTP. Details are logged here, once; the client
+//! gets only the status and a safe message.
+
+use auth_hooks::flow::{AuthError, LoginError, LogoutError};
+use axum::http::StatusCode;
+
+use crate::WebError;
+
+impl From<LoginError> for WebError {
+    /// | error | status | client text |
+    /// |---|---|---|
+    /// | `Rejected` | 401 | the hook's safe message |
+    /// | `InvalidCredentials` | 401 | "Invalid username or password." |
+    /// | `LockedOut` | 429 + `Retry-After` | the hook's safe message |
+    /// | `HookFailed` | 401 | "Login rejected." (the failure is logged) |
+    /// | `MalformedCredentials` | 422 | what is missing |
+    /// | `StoreUnavailable` | 503 + `Retry-After` | generic |
+    fn from(error: LoginError) -> Self {
+        match error {
+            LoginError::Rejected { message, .. } => WebError::unauthorized(message),
+            LoginError::InvalidCredentials => {
+                WebError::unauthorized(LoginError::INVALID_CREDENTIALS)
+            }
+            LoginError::LockedOut {
+                retry_after,
+                message,
+                ..
+            } => WebError::too_many_requests(message, retry_after),
+            LoginError::HookFailed(failure) => {
+                tracing::warn!(
+                    phase = %failure.phase,
+                    hook = %failure.hook,
+                    cause = %failure.source,
+                    "login refused: an auth hook failed"
+                );
+                WebError::unauthorized(WebError::LOGIN_REJECTED)
+            }
+            LoginError::MalformedCredentials(message) => {
+                WebError::unprocessable(capitalized(&message))
+            }
+            LoginError::StoreUnavailable(store) => {
+                tracing::error!(error = %store, "login refused: a store is unavailable");
+                WebError::unavailable()
+            }
+            other => {
+                tracing::error!(error = %other, "login refused");
+                WebError::new(StatusCode::INTERNAL_SERVER_ERROR, WebError::LOGIN_REJECTED)
+            }
+        }
+    }
+}
+
+impl From<AuthError> for WebError {
+    /// A store or configuration problem is a 503; anything else (invalid, expired,
+    /// revoked, unknown user) a 401 with `WWW-Authenticate: Bearer`.
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::StoreUnavailable(_) | AuthError::NotConfigured(_) => {
+                tracing::error!(%error, "authentication refused");
+                WebError::unavailable()
+            }
+            other => {
+                tracing::debug!(error = %other, "credential refused");
+                WebError::unauthorized(other.client_message().to_owned()).with_bearer_challenge()
+            }
+        }
+    }
+}
+
+impl From<LogoutError> for WebError {
+    /// Only reached when the logout could not be done: a 503, so the client does not
+    /// believe it is logged out when it is not.
+    fn from(error: LogoutError) -> Self {
+        tracing::error!(%error, "logout failed");
+        WebError::unavailable()
+    }
+}
+
+/// Backend messages are written as phrases ("a `username` … is required"); the
+/// client reads sentences.
+fn capitalized(message: &str) -> String {
+    let mut chars = message.chars();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
+    out.push_str(chars.as_str());
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    use auth_hooks::flow::StoreError;
+    use auth_hooks::{AuthHookExecutionError, HookFailure, Phase};
+
+    #[test]
+    fn login_errors_map_to_their_status_and_safe_text() {
+        let cases: Vec<(LoginError, StatusCode, &str)> = vec![
+            (
+                LoginError::Rejected {
+                    hook: "h".into(),
+                    message: "Suspended.".into(),
+                },
+                StatusCode::UNAUTHORIZED,
+                "Suspended.",
+            ),
+            (
+                LoginError::InvalidCredentials,
+                StatusCode::UNAUTHORIZED,
+                "Invalid username or password.",
+            ),
+            (
+                LoginError::HookFailed(AuthHookExecutionError {
+                    phase: Phase::BeforeLogin,
+                    hook: "geo".into(),
+                    source: HookFailure::Panicked("db password is hunter2".into()),
+                }),
+                StatusCode::UNAUTHORIZED,
+                "Login rejected.",
+            ),
+            (
+                LoginError::MalformedCredentials("the password is longer than 1024 bytes".into()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "The password is longer than 1024 bytes.",
+            ),
+            (
+                LoginError::StoreUnavailable(StoreError::new("redis at 10.0.0.5 refused")),
+                StatusCode::SERVICE_UNAVAILABLE,
+                WebError::UNAVAILABLE,
+            ),
+        ];
+        for (error, status, text) in cases {
+            let web = WebError::from(error);
+            assert_eq!((web.status(), web.message()), (status, text));
+        }
+    }
+
+    #[test]
+    fn lockout_is_429_with_retry_after() {
+        let web = WebError::from(LoginError::LockedOut {
+            retry_after: Duration::from_secs(900),
+            hook: "lockout".into(),
+            message: "Too many attempts.".into(),
+        });
+        assert_eq!(web.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(web.retry_after(), Some(Duration::from_secs(900)));
+        assert_eq!(web.message(), "Too many attempts.");
+    }
+
+    #[test]
+    fn auth_errors_are_401_or_503() {
+        assert_eq!(
+            WebError::from(AuthError::Revoked).status(),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            WebError::from(AuthError::Invalid).message(),
+            "Authentication required."
+        );
+        assert_eq!(
+            WebError::from(AuthError::StoreUnavailable(StoreError::new("x"))).status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            WebError::from(LogoutError::StoreUnavailable(StoreError::new("x"))).status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+    }
+}

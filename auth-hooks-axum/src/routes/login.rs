@@ -1,0 +1,142 @@
+//! `GET /login` (the page) and `POST /login` (JSON or form).
+
+use std::time::SystemTime;
+
+use auth_hooks::flow::{Credentials, LoginOptions, LoginSuccess, SessionId};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::guard::query_next;
+use crate::next::{next_or, validate_next};
+use crate::page::{login_page, LoginPage};
+use crate::routes::no_store;
+use crate::{
+    AuthState, BodyFormat, HookRequest, LoginBody, RedirectIfAuthenticated, SessionCookie, WebError,
+};
+
+/// The login page; a `next` in the query is kept (when safe) for after the login.
+pub(crate) async fn get_login(
+    _: RedirectIfAuthenticated,
+    State(state): State<AuthState>,
+    uri: Uri,
+) -> Response {
+    let next = query_next(&uri).and_then(|n| validate_next(&n).ok());
+    let page = LoginPage {
+        next: next.as_deref(),
+        ..LoginPage::default()
+    };
+    no_store(Html(login_page(state.config(), &page).into_string()).into_response())
+}
+
+/// Logs in. A form gets a `303` to `next` (or home) with the cookie, or the page again
+/// with the error; JSON gets `{"user_id", "redirect", …tokens}` or `{"error"}`.
+pub(crate) async fn post_login(
+    State(state): State<AuthState>,
+    HookRequest(request): HookRequest,
+    headers: HeaderMap,
+    body: Result<LoginBody, WebError>,
+) -> Response {
+    let format = LoginBody::format_of(&headers).unwrap_or(BodyFormat::Json);
+    let body = match body {
+        Ok(body) => body,
+        Err(error) => return failure(&state, format, error, None, None),
+    };
+    let login_name = ["username", "email", "login"]
+        .into_iter()
+        .find_map(|key| body.fields.get(key)?.as_str())
+        .map(str::to_owned);
+    let next = body.next.as_deref().and_then(|n| validate_next(n).ok());
+
+    // The session the client came with is ended as the new one starts: no fixation.
+    let mut options = LoginOptions::default();
+    if let Some(previous) = state
+        .config()
+        .cookie
+        .read(&headers)
+        .and_then(|c| SessionId::parse(&c).ok())
+    {
+        options = options.replacing_session(previous);
+    }
+    let credentials = Credentials::from_json(Value::Object(body.fields))
+        .expect("the body parser only yields objects");
+
+    match state.flow().login_with(credentials, request, options).await {
+        Ok(success) => succeed(&state, format, success, body.remember, next.as_deref()),
+        Err(error) => failure(
+            &state,
+            format,
+            error.into(),
+            login_name.as_deref(),
+            next.as_deref(),
+        ),
+    }
+}
+
+fn succeed(
+    state: &AuthState,
+    format: BodyFormat,
+    success: LoginSuccess,
+    remember: bool,
+    next: Option<&str>,
+) -> Response {
+    let config = state.config();
+    let redirect = next_or(next, config.home_path());
+    let mut response = match format {
+        BodyFormat::Form => Redirect::to(&redirect).into_response(),
+        BodyFormat::Json => {
+            let mut body = json!({ "user_id": success.user.id, "redirect": redirect });
+            if let Some(tokens) = &success.tokens {
+                let expires_in = tokens
+                    .access
+                    .meta
+                    .expires_at
+                    .duration_since(SystemTime::now())
+                    .unwrap_or_default()
+                    .as_secs();
+                body["token_type"] = json!("Bearer");
+                body["access_token"] = json!(tokens.access.token.expose());
+                body["refresh_token"] = json!(tokens.refresh.token.expose());
+                body["expires_in"] = json!(expires_in);
+            }
+            Json(body).into_response()
+        }
+    };
+    if let Some(session) = &success.session {
+        let cookie = config.cookie.build(session.id.expose(), remember);
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, SessionCookie::header_value(&cookie));
+    }
+    no_store(response)
+}
+
+fn failure(
+    state: &AuthState,
+    format: BodyFormat,
+    error: WebError,
+    username: Option<&str>,
+    next: Option<&str>,
+) -> Response {
+    let response = match format {
+        BodyFormat::Json => error.into_response(),
+        BodyFormat::Form => {
+            let page = LoginPage {
+                error: Some(error.message()),
+                username,
+                next,
+            };
+            let mut response = (
+                error.status(),
+                Html(login_page(state.config(), &page).into_string()),
+            )
+                .into_response();
+            response.headers_mut().extend(error.extra_headers());
+            response
+        }
+    };
+    debug_assert_ne!(response.status(), StatusCode::OK);
+    no_store(response)
+}

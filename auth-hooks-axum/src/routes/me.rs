@@ -1,0 +1,32 @@
+//! `GET /me`: who the request is authenticated as.
+
+use auth_hooks::flow::PasswordAccount;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::guard::wants_html;
+use crate::page::me_page;
+use crate::routes::no_store;
+use crate::{AuthState, LoginRequired};
+
+/// The user as JSON (`{"user_id", "login", "via"}`), or a page for browsers.
+pub(crate) async fn get_me(
+    LoginRequired(user): LoginRequired,
+    State(state): State<AuthState>,
+    headers: HeaderMap,
+) -> Response {
+    let login = user
+        .user::<PasswordAccount>()
+        .map(|account| account.login.as_str());
+    let response = if wants_html(&headers) {
+        Html(me_page(state.config(), user.id(), login, user.via.as_str()).into_string())
+            .into_response()
+    } else {
+        Json(json!({ "user_id": user.id(), "login": login, "via": user.via.as_str() }))
+            .into_response()
+    };
+    no_store(response)
+}

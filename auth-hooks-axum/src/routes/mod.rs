@@ -1,0 +1,72 @@
+//! The routes: `GET`/`POST` login, `POST` logout, `GET` me, `POST` refresh.
+
+mod login;
+mod logout;
+mod me;
+mod refresh;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::{AuthState, CsrfRejection, WebError};
+
+/// The authentication routes, at the paths of the state's [`WebConfig`](crate::WebConfig):
+///
+/// | route | does |
+/// |---|---|
+/// | `GET /login` | the login page (a logged-in user is sent to `next` or home) |
+/// | `POST /login` | logs in from a JSON or form body; CSRF-checked |
+/// | `POST /logout` | ends the session (cookie) or the token's login (bearer); CSRF-checked |
+/// | `GET /me` | the user, as JSON or (for browsers) a page; anonymous browsers go to the login page |
+/// | `POST /refresh` | exchanges `{"refresh_token": …}` for a new token pair |
+///
+/// Serve with `into_make_service_with_connect_info::<SocketAddr>()` so hooks see the
+/// client's address.
+pub fn routes<S>(state: AuthState) -> Router<S> {
+    let config = state.config().clone();
+    // The check passes safe methods, so the login page's GET goes through untouched.
+    let csrf = || middleware::from_fn_with_state(state.clone(), csrf_guard);
+    Router::new()
+        .route(
+            config.login_path(),
+            get(login::get_login)
+                .post(login::post_login)
+                .route_layer(csrf()),
+        )
+        .route(
+            config.logout_path(),
+            post(logout::post_logout).route_layer(csrf()),
+        )
+        .route(config.me_path(), get(me::get_me))
+        .route(config.refresh_path(), post(refresh::post_refresh))
+        .with_state(state)
+}
+
+/// Middleware refusing cross-site state-changing requests with 403 (see
+/// [`csrf`](crate::csrf)). The login and logout routes have it; add it to your own
+/// cookie-authenticated routes with
+/// `axum::middleware::from_fn_with_state(auth_state, csrf_guard)`.
+pub async fn csrf_guard(State(state): State<AuthState>, request: Request, next: Next) -> Response {
+    if let Err(reason) =
+        state
+            .config()
+            .csrf
+            .check(request.method(), request.uri(), request.headers())
+    {
+        tracing::warn!(%reason, path = request.uri().path(), "cross-site request refused");
+        return WebError::forbidden(CsrfRejection::CLIENT_MESSAGE).into_response();
+    }
+    next.run(request).await
+}
+
+/// Marks a response as not for any cache: it carries a user's data or a credential.
+pub(crate) fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

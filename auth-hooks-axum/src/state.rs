@@ -1,0 +1,48 @@
+//! The state the routes and extractors need: the flow and the web configuration.
+
+use std::sync::Arc;
+
+use auth_hooks::flow::AuthFlow;
+
+use crate::WebConfig;
+
+/// The flow and the web configuration, cheap to clone.
+///
+/// The routes use it as their state. The extractors ([`CurrentUser`](crate::CurrentUser),
+/// [`LoginRequired`](crate::LoginRequired), …) work in any application whose state
+/// provides it through [`FromRef`](axum::extract::FromRef):
+///
+/// ```ignore
+/// #[derive(Clone, axum::extract::FromRef)]
+/// struct AppState { auth: auth_hooks_axum::AuthState, db: Db }
+/// ```
+#[derive(Debug, Clone)]
+pub struct AuthState {
+    flow: Arc<AuthFlow>,
+    config: Arc<WebConfig>,
+}
+
+impl AuthState {
+    /// State for `flow` with `config`.
+    pub fn new(flow: AuthFlow, config: WebConfig) -> Self {
+        Self::shared(Arc::new(flow), config)
+    }
+
+    /// State for a flow already shared.
+    pub fn shared(flow: Arc<AuthFlow>, config: WebConfig) -> Self {
+        AuthState {
+            flow,
+            config: Arc::new(config),
+        }
+    }
+
+    /// The login flow.
+    pub fn flow(&self) -> &AuthFlow {
+        &self.flow
+    }
+
+    /// The web configuration.
+    pub fn config(&self) -> &WebConfig {
+        &self.config
+    }
+}

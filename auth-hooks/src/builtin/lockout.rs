@@ -19,7 +19,7 @@
 //! per-IP rate limiting at the edge.
 //!
 //! Without the [`Lockout`] extension, `check` fails with
-//! [`MissingExtension`](super::MissingExtension) (logged as an error): under
+//! [`MissingExtension`] (logged as an error): under
 //! `before_login`'s default `raise` policy every login is refused until it is configured.
 
 use std::fmt;

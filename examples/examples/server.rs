@@ -1,0 +1,128 @@
+//! Run with: cargo run -p examples --example server
+//!
+//! A login page and a `/me` page on http://127.0.0.1:3000 (set `PORT` for another
+//! port), with hooks around every login: a deny-list, an audit trail, a lockout after
+//! five failures, and "log out my other sessions" on each login.
+//!
+//! Sign in as `ada` with the password `correct horse battery staple`. `mallory`
+//! (password `mallory's password`) is on the deny-list and gets the hook's message.
+//! Stores are in memory: a restart logs everybody out.
+//!
+//! `AUTH_HOOKS_DEMO_EXIT_AFTER=<seconds>` stops the server after that long (for CI).
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use auth_hooks::builtin::lockout::Lockout;
+use auth_hooks::flow::{
+    AuthFlow, JwtKeys, MemoryAttemptStore, MemoryJtiBlocklist, MemorySessionStore, MemoryUserStore,
+    PasswordBackend, PasswordHasher, SessionKey, SessionManager, TokenManager,
+};
+use auth_hooks_axum::{routes, AuthState, WebConfig};
+use axum::response::Redirect;
+use axum::routing::get;
+use axum::Router;
+
+/// The demo's own hook: a deny-list checked before any password.
+mod security {
+    use auth_hooks::{before_login, AuthHookContext, AuthHookReject};
+
+    /// Login names that may not sign in, whatever their password.
+    const DENIED: &[&str] = &["mallory", "trudy"];
+
+    /// Refuses denied accounts before their password is even checked.
+    #[before_login]
+    pub fn deny_list(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
+        match ctx.username() {
+            Some(name) if DENIED.contains(&name.to_ascii_lowercase().as_str()) => Err(
+                AuthHookReject::new("This account is suspended. Contact support.")
+                    .with_reason(format!("{name} is on the deny-list")),
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The demo's users: ada may sign in, mallory is denied by the hook.
+fn users(hasher: &PasswordHasher) -> Result<Arc<MemoryUserStore>, Box<dyn std::error::Error>> {
+    let users = Arc::new(MemoryUserStore::new());
+    users.add("u-ada", "ada", "correct horse battery staple", hasher)?;
+    users.add("u-mallory", "mallory", "mallory's password", hasher)?;
+    Ok(users)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+
+    let hooks = auth_hooks::ready!(
+        crate::security,
+        auth_hooks::builtin::audit,
+        auth_hooks::builtin::lockout,
+        auth_hooks::builtin::revoke_other_sessions,
+    )?;
+
+    let hasher = PasswordHasher::owasp();
+    let users = users(&hasher)?;
+    // Random keys: fine for a demo; a real application loads them from its secrets.
+    let flow = AuthFlow::builder(PasswordBackend::new(users, hasher))
+        .hooks(hooks)
+        .sessions(SessionManager::new(
+            SessionKey::generate()?,
+            Arc::new(MemorySessionStore::new()),
+        ))
+        .tokens(TokenManager::new(
+            JwtKeys::hs256_random()?,
+            Arc::new(MemoryJtiBlocklist::new()),
+        ))
+        .lockout(Lockout::new(Arc::new(MemoryAttemptStore::new())))
+        .build()?;
+
+    let app = Router::new()
+        .route("/", get(|| async { Redirect::to("/me") }))
+        .merge(routes(AuthState::new(flow, WebConfig::default())));
+
+    let port = match std::env::var("PORT") {
+        Ok(port) => port
+            .parse::<u16>()
+            .map_err(|_| format!("PORT must be a port number, got {port:?}"))?,
+        Err(_) => 3000,
+    };
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+        .await
+        .map_err(|e| {
+            format!("cannot listen on 127.0.0.1:{port}: {e} (set PORT to another port)")
+        })?;
+    println!(
+        "auth-hooks demo on http://{}/login — sign in as ada / correct horse battery staple",
+        listener.local_addr()?
+    );
+
+    let exit_after = match std::env::var("AUTH_HOOKS_DEMO_EXIT_AFTER") {
+        Ok(secs) => Some(Duration::from_secs(secs.parse().map_err(|_| {
+            format!("AUTH_HOOKS_DEMO_EXIT_AFTER must be a number of seconds, got {secs:?}")
+        })?)),
+        Err(_) => None,
+    };
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        match exit_after {
+            Some(after) => tokio::time::sleep(after).await,
+            None => std::future::pending().await,
+        }
+        println!(
+            "stopping after {} s, as asked",
+            exit_after.unwrap_or_default().as_secs()
+        );
+    })
+    .await?;
+    Ok(())
+}

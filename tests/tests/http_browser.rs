@@ -8,7 +8,7 @@
 //! `CHROMEDRIVER` and `CHROMIUM` override the binaries' paths.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -44,7 +44,7 @@ fn binary(env: &str, default: &str) -> Option<PathBuf> {
 }
 
 /// Starts chromedriver on a free loopback port and waits (bounded) until it listens.
-fn start_driver(chromedriver: &PathBuf) -> Driver {
+fn start_driver(chromedriver: &Path) -> Driver {
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free port")
@@ -72,7 +72,7 @@ fn start_driver(chromedriver: &PathBuf) -> Driver {
 }
 
 /// A headless chromium session with a fresh profile.
-async fn browser(driver: &Driver, chromium: &PathBuf, profile: &PathBuf) -> Client {
+async fn browser(driver: &Driver, chromium: &Path, profile: &Path) -> Client {
     let args = [
         "--headless",
         "--no-sandbox",

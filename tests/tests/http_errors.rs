@@ -301,3 +301,41 @@ async fn bad_authorization_headers_are_401_never_a_cookie_fallback() {
         assert_eq!(me.headers()["www-authenticate"], "Bearer");
     }
 }
+
+#[tokio::test]
+async fn blocklist_down_is_503_for_bearer_requests_never_a_pass() {
+    let store = FailingStore::down();
+    store.set_down(false);
+    let fixture = Fixture::with(
+        hooks(),
+        FixtureOptions {
+            blocklist: Some(store.clone() as Arc<_>),
+            ..FixtureOptions::default()
+        },
+    );
+    let (server, _) = serve(fixture, WebConfig::default()).await;
+    let response = login(&server, json!({ "username": "ada", "password": PASSWORD })).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let access = body["access_token"].as_str().unwrap().to_owned();
+
+    store.set_down(true);
+    let me = client()
+        .get(server.url("/me"))
+        .header(AUTHORIZATION, format!("Bearer {access}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let logout = client()
+        .post(server.url("/logout"))
+        .header(AUTHORIZATION, format!("Bearer {access}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        logout.status(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "not a false 'logged out'"
+    );
+}

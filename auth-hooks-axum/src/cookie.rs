@@ -12,7 +12,8 @@ use cookie::{Cookie, SameSite};
 /// POSTs) and `Path=/`; `Secure` unless turned off for plain-HTTP development. Without
 /// "remember me" it is a browser-session cookie (no `Max-Age`): it ends when the
 /// browser closes, while the server-side session may live on until its TTL. With
-/// "remember me" it gets `Max-Age` = [`remember_for`](Self::remember_for).
+/// "remember me" it gets `Max-Age` = [`remember_for`](Self::remember_for), which
+/// [`AuthState`](crate::AuthState) sets to the flow's session TTL unless you set it.
 ///
 /// ```
 /// use auth_hooks_axum::SessionCookie;
@@ -24,7 +25,7 @@ use cookie::{Cookie, SameSite};
 pub struct SessionCookie {
     name: Cow<'static, str>,
     secure: bool,
-    remember_for: Duration,
+    remember_for: Option<Duration>,
 }
 
 impl Default for SessionCookie {
@@ -32,12 +33,15 @@ impl Default for SessionCookie {
         SessionCookie {
             name: Cow::Borrowed("session"),
             secure: true,
-            remember_for: Duration::from_secs(7 * 24 * 3600),
+            remember_for: None,
         }
     }
 }
 
 impl SessionCookie {
+    /// The "remember me" lifetime when neither the application nor a flow sets one.
+    pub const DEFAULT_REMEMBER_FOR: Duration = Duration::from_secs(7 * 24 * 3600);
+
     /// A cookie named `name` (default `session`).
     pub fn named(name: impl Into<Cow<'static, str>>) -> Self {
         SessionCookie {
@@ -54,9 +58,16 @@ impl SessionCookie {
         self
     }
 
-    /// How long a "remember me" cookie lives (default 7 days); match the session TTL.
+    /// How long a "remember me" cookie lives. Unset, it is the flow's session TTL
+    /// (7 days by default), so the cookie and the session end together.
     pub fn remember_for(mut self, duration: Duration) -> Self {
-        self.remember_for = duration;
+        self.remember_for = Some(duration);
+        self
+    }
+
+    /// Uses `ttl` as the "remember me" lifetime, unless one was set explicitly.
+    pub(crate) fn default_remember_for(mut self, ttl: Duration) -> Self {
+        self.remember_for.get_or_insert(ttl);
         self
     }
 
@@ -69,7 +80,8 @@ impl SessionCookie {
     pub fn build(&self, value: &str, remember: bool) -> Cookie<'static> {
         let mut cookie = self.base(value.to_owned());
         if remember {
-            let max_age = i64::try_from(self.remember_for.as_secs()).unwrap_or(i64::MAX);
+            let remember_for = self.remember_for.unwrap_or(Self::DEFAULT_REMEMBER_FOR);
+            let max_age = i64::try_from(remember_for.as_secs()).unwrap_or(i64::MAX);
             cookie.set_max_age(cookie::time::Duration::seconds(max_age));
         }
         cookie
@@ -147,6 +159,20 @@ mod tests {
         ] {
             assert!(text.contains(attribute), "{text}");
         }
+    }
+
+    #[test]
+    fn remember_me_follows_the_session_ttl_unless_set() {
+        let day = Duration::from_secs(86_400);
+        let from_ttl = SessionCookie::default().default_remember_for(day);
+        assert!(from_ttl
+            .build("x", true)
+            .to_string()
+            .contains("Max-Age=86400"));
+        let explicit = SessionCookie::default()
+            .remember_for(Duration::from_secs(60))
+            .default_remember_for(day);
+        assert!(explicit.build("x", true).to_string().contains("Max-Age=60"));
     }
 
     #[test]

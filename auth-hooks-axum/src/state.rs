@@ -28,8 +28,12 @@ impl AuthState {
         Self::shared(Arc::new(flow), config)
     }
 
-    /// State for a flow already shared.
-    pub fn shared(flow: Arc<AuthFlow>, config: WebConfig) -> Self {
+    /// State for a flow already shared. A "remember me" cookie lives as long as the
+    /// flow's sessions, unless the config's cookie says otherwise.
+    pub fn shared(flow: Arc<AuthFlow>, mut config: WebConfig) -> Self {
+        if let Some(sessions) = flow.sessions() {
+            config.cookie = config.cookie.default_remember_for(sessions.config().ttl);
+        }
         AuthState {
             flow,
             config: Arc::new(config),

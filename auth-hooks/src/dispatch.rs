@@ -1,13 +1,17 @@
 //! Running the hooks of a phase, in order, under the phase's policy.
 
-use tracing::Instrument;
+use std::mem::ManuallyDrop;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use tracing::level_filters::{LevelFilter, STATIC_MAX_LEVEL};
+use tracing::{Instrument, Level};
 
 use crate::block_on::block_on;
-use crate::guard::{catch_panic, guard_future, Outcome};
+use crate::guard::{catch_panic, guard_future, panicked, Outcome};
 use crate::hook::{Call, Hook};
 use crate::{
     AuthHookContext, AuthHookError, AuthHookExecutionError, AuthHookRegistry, ErrorPolicy,
-    HookError, HookFailure, HookFn, Phase,
+    HookError, HookFailure, Phase,
 };
 
 impl AuthHookRegistry {
@@ -26,17 +30,19 @@ impl AuthHookRegistry {
     /// the running hook and runs no further ones.
     pub async fn run(&self, phase: Phase, ctx: &AuthHookContext) -> Result<(), AuthHookError> {
         let policy = self.policies().get(phase);
-        for hook in self.phase_hooks(phase) {
-            if !hook.applies_to(ctx) {
-                continue;
+        let mut hooks = self.phase_hooks(phase);
+        // Sync fns, the common kind, run in a plain loop outside this future's state
+        // machine; it stops at any other kind of hook, which runs here.
+        while let Some((hook, rest)) = run_sync_fns(phase, policy, hooks, ctx)? {
+            match &hook.call {
+                Call::SyncFn(f) => run_sync(phase, policy, hook, || f(ctx))?,
+                Call::SyncClosure(f) => run_sync(phase, policy, hook, || f(ctx))?,
+                Call::AsyncFn(f) => settle(phase, policy, hook, call_async(hook, || f(ctx)).await)?,
+                Call::AsyncClosure(f) => {
+                    settle(phase, policy, hook, call_async(hook, || f(ctx)).await)?
+                }
             }
-            let outcome = match &hook.call {
-                Call::Fn(HookFn::Sync(f)) => call_sync(hook, || f(ctx)),
-                Call::SyncClosure(f) => call_sync(hook, || f(ctx)),
-                Call::Fn(HookFn::Async(f)) => call_async(hook, || f(ctx)).await,
-                Call::AsyncClosure(f) => call_async(hook, || f(ctx)).await,
-            };
-            settle(phase, policy, hook, outcome)?;
+            hooks = rest;
         }
         Ok(())
     }
@@ -51,34 +57,139 @@ impl AuthHookRegistry {
     /// code: it blocks the thread.
     pub fn run_blocking(&self, phase: Phase, ctx: &AuthHookContext) -> Result<(), AuthHookError> {
         let policy = self.policies().get(phase);
-        for hook in self.phase_hooks(phase) {
-            if !hook.applies_to(ctx) {
-                continue;
+        let mut hooks = self.phase_hooks(phase);
+        while let Some((hook, rest)) = run_sync_fns(phase, policy, hooks, ctx)? {
+            match &hook.call {
+                Call::SyncFn(f) => run_sync(phase, policy, hook, || f(ctx))?,
+                Call::SyncClosure(f) => run_sync(phase, policy, hook, || f(ctx))?,
+                Call::AsyncFn(f) => {
+                    settle(phase, policy, hook, block_on(call_async(hook, || f(ctx))))?
+                }
+                Call::AsyncClosure(f) => {
+                    settle(phase, policy, hook, block_on(call_async(hook, || f(ctx))))?
+                }
             }
-            let outcome = match &hook.call {
-                Call::Fn(HookFn::Sync(f)) => call_sync(hook, || f(ctx)),
-                Call::SyncClosure(f) => call_sync(hook, || f(ctx)),
-                Call::Fn(HookFn::Async(f)) => block_on(call_async(hook, || f(ctx))),
-                Call::AsyncClosure(f) => block_on(call_async(hook, || f(ctx))),
-            };
-            settle(phase, policy, hook, outcome)?;
+            hooks = rest;
         }
         Ok(())
     }
+}
+
+/// Runs the hooks at the start of `hooks` while they are sync fns (skipping those that do
+/// not apply to `ctx`), and stops at the first other hook that applies: returns it, with
+/// the hooks after it.
+///
+/// Sync fns are what the attribute macros declare. Testing for that one kind keeps the
+/// loop to one branch a hook: a `match` over every kind compiles to a jump table.
+#[inline(always)]
+fn run_sync_fns<'h>(
+    phase: Phase,
+    policy: ErrorPolicy,
+    hooks: &'h [Hook],
+    ctx: &AuthHookContext,
+) -> Result<Option<(&'h Hook, &'h [Hook])>, AuthHookError> {
+    // Before the loop's set-up: an empty phase (or the end of one), and a first hook of
+    // another kind (each async hook of a phase is reached that way).
+    match hooks.split_first() {
+        None => Ok(None),
+        Some((first, rest)) if !matches!(first.call, Call::SyncFn(_)) && first.applies_to(ctx) => {
+            Ok(Some((first, rest)))
+        }
+        Some(_) => run_sync_fns_loop(phase, policy, hooks, ctx),
+    }
+}
+
+/// [`run_sync_fns`] for at least one hook. Out of line, with nothing else around it, the
+/// loop keeps its state in registers.
+#[inline(never)]
+fn run_sync_fns_loop<'h>(
+    phase: Phase,
+    policy: ErrorPolicy,
+    hooks: &'h [Hook],
+    ctx: &AuthHookContext,
+) -> Result<Option<(&'h Hook, &'h [Hook])>, AuthHookError> {
+    let mut hooks = hooks.iter();
+    while let Some(hook) = hooks.next() {
+        if !hook.applies_to(ctx) {
+            continue;
+        }
+        let Call::SyncFn(f) = &hook.call else {
+            return Ok(Some((hook, hooks.as_slice())));
+        };
+        run_sync(phase, policy, hook, || f(ctx))?;
+    }
+    Ok(None)
 }
 
 fn hook_span(hook: &Hook) -> tracing::Span {
     tracing::info_span!("auth_hook", phase = hook.phase.as_str(), hook = &*hook.name)
 }
 
-#[inline]
-fn call_sync(hook: &Hook, call: impl FnOnce() -> crate::HookResult) -> Outcome {
-    let span = hook_span(hook);
-    let _entered = span.enter();
-    catch_panic(call)
+/// Whether `tracing` may record a hook's span: the test `info_span!` starts with. When it
+/// fails, `info_span!` makes a disabled span, so a sync hook runs without one. (Only
+/// `tracing`'s `log` compatibility feature, with no subscriber set, would have logged
+/// that disabled span's enter and exit.)
+#[inline(always)]
+fn hook_spans_enabled() -> bool {
+    Level::INFO <= STATIC_MAX_LEVEL && Level::INFO <= LevelFilter::current()
+}
+
+/// Runs one sync hook, catching a panic, and settles what it came to.
+///
+/// Shaped for the common success, which then costs little more than the call: no span
+/// when `tracing` records none, only a `bool` crossing `catch_unwind`, and the hook's
+/// result (a large value) moved only when it is not `Ok(())`. `ManuallyDrop` spares the
+/// drop checks of values that own nothing on that path (`Ok(())`, and the empty slot).
+#[inline(always)]
+fn run_sync(
+    phase: Phase,
+    policy: ErrorPolicy,
+    hook: &Hook,
+    call: impl FnOnce() -> crate::HookResult,
+) -> Result<(), AuthHookError> {
+    if hook_spans_enabled() {
+        return run_sync_in_span(phase, policy, hook, call);
+    }
+    let mut unsuccessful = ManuallyDrop::new(None);
+    let caught = catch_unwind(AssertUnwindSafe(|| {
+        let returned = ManuallyDrop::new(call());
+        let succeeded = returned.is_ok();
+        if !succeeded {
+            unsuccessful = ManuallyDrop::new(Some(ManuallyDrop::into_inner(returned)));
+        }
+        succeeded
+    }));
+    match caught {
+        Ok(true) => Ok(()),
+        Ok(false) => {
+            let returned = ManuallyDrop::into_inner(unsuccessful).unwrap_or(Ok(()));
+            settle_unsuccessful(phase, policy, hook, Ok(returned))
+        }
+        Err(payload) => settle_unsuccessful(phase, policy, hook, Err(panicked(payload))),
+    }
+}
+
+/// [`run_sync`] when `tracing` records the hook's span.
+#[inline(never)]
+fn run_sync_in_span(
+    phase: Phase,
+    policy: ErrorPolicy,
+    hook: &Hook,
+    call: impl FnOnce() -> crate::HookResult,
+) -> Result<(), AuthHookError> {
+    let outcome = {
+        let span = hook_span(hook);
+        let _entered = span.enter();
+        catch_panic(call)
+    };
+    settle(phase, policy, hook, outcome)
 }
 
 async fn call_async<'a>(hook: &Hook, start: impl FnOnce() -> crate::HookFuture<'a>) -> Outcome {
+    if !hook_spans_enabled() {
+        // As for sync hooks: the span would be a disabled one.
+        return guard_future(catch_panic(start)?, hook.options.timeout).await;
+    }
     let span = hook_span(hook);
     let future = span.in_scope(|| catch_panic(start))?;
     guard_future(future, hook.options.timeout)
@@ -86,8 +197,26 @@ async fn call_async<'a>(hook: &Hook, start: impl FnOnce() -> crate::HookFuture<'
         .await
 }
 
-/// Decides what one hook's outcome means for the phase.
+/// Decides what one hook's outcome means for the phase: inline for the common success,
+/// out of line for the rest.
+#[inline(always)]
 fn settle(
+    phase: Phase,
+    policy: ErrorPolicy,
+    hook: &Hook,
+    outcome: Outcome,
+) -> Result<(), AuthHookError> {
+    // `Ok(Ok(()))` owns nothing: no drop to check on the way out.
+    let outcome = ManuallyDrop::new(outcome);
+    if matches!(*outcome, Ok(Ok(()))) {
+        return Ok(());
+    }
+    settle_unsuccessful(phase, policy, hook, ManuallyDrop::into_inner(outcome))
+}
+
+#[cold]
+#[inline(never)]
+fn settle_unsuccessful(
     phase: Phase,
     policy: ErrorPolicy,
     hook: &Hook,

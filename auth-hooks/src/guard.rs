@@ -1,15 +1,15 @@
 //! Turns a hook's panic or overrun into an ordinary failure.
 
 use std::any::Any;
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures_timer::Delay;
 
-use crate::{HookFailure, HookResult};
+use crate::{HookFailure, HookFuture, HookResult};
 
 /// What one hook call came to.
 pub(crate) type Outcome = Result<HookResult, HookFailure>;
@@ -17,33 +17,53 @@ pub(crate) type Outcome = Result<HookResult, HookFailure>;
 /// Calls `f`, turning a panic into [`HookFailure::Panicked`].
 #[inline]
 pub(crate) fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, HookFailure> {
-    catch_unwind(AssertUnwindSafe(f))
-        .map_err(|payload| HookFailure::Panicked(panic_message(&*payload)))
+    catch_unwind(AssertUnwindSafe(f)).map_err(panicked)
 }
 
-/// Polls `future`, turning a panic into [`HookFailure::Panicked`] and an overrun of
-/// `timeout` into [`HookFailure::TimedOut`].
-pub(crate) async fn guard_future<F>(future: F, timeout: Option<Duration>) -> Outcome
-where
-    F: Future<Output = HookResult>,
-{
-    let mut future = std::pin::pin!(future);
-    let mut delay = timeout.map(Delay::new);
-    poll_fn(|cx| {
-        match catch_panic(|| future.as_mut().poll(cx)) {
+/// The failure of a hook that panicked with `payload`.
+#[cold]
+pub(crate) fn panicked(payload: Box<dyn Any + Send>) -> HookFailure {
+    HookFailure::Panicked(panic_message(&*payload))
+}
+
+/// `future`, polled so that a panic becomes [`HookFailure::Panicked`] and an overrun of
+/// `timeout` (counted from this call) [`HookFailure::TimedOut`].
+#[inline]
+pub(crate) fn guard_future(future: HookFuture<'_>, timeout: Option<Duration>) -> Guarded<'_> {
+    Guarded {
+        future,
+        delay: timeout.map(Delay::new),
+        timeout,
+    }
+}
+
+/// The future [`guard_future`] returns: a plain struct rather than an `async fn`, one
+/// state machine less on every async hook's path.
+pub(crate) struct Guarded<'a> {
+    future: HookFuture<'a>,
+    delay: Option<Delay>,
+    timeout: Option<Duration>,
+}
+
+impl Future for Guarded<'_> {
+    type Output = Outcome;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+        let this = self.get_mut();
+        match catch_panic(|| this.future.as_mut().poll(cx)) {
             Ok(Poll::Ready(result)) => return Poll::Ready(Ok(result)),
             Ok(Poll::Pending) => {}
             Err(panicked) => return Poll::Ready(Err(panicked)),
         }
-        let expired = delay
+        let expired = this
+            .delay
             .as_mut()
             .is_some_and(|d| Pin::new(d).poll(cx).is_ready());
-        match timeout {
+        match this.timeout {
             Some(limit) if expired => Poll::Ready(Err(HookFailure::TimedOut(limit))),
             _ => Poll::Pending,
         }
-    })
-    .await
+    }
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {

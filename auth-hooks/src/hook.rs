@@ -15,17 +15,28 @@ pub(crate) type SyncClosure = Arc<dyn Fn(&AuthHookContext) -> HookResult + Send 
 pub(crate) type AsyncClosure =
     Arc<dyn for<'a> Fn(&'a AuthHookContext) -> HookFuture<'a> + Send + Sync>;
 
-/// How the registry calls a hook.
+/// How the registry calls a hook. Flat, so that dispatch tells the kinds apart with one
+/// test of the tag.
 #[derive(Clone)]
 pub(crate) enum Call {
-    Fn(HookFn),
+    SyncFn(fn(&AuthHookContext) -> HookResult),
+    AsyncFn(for<'a> fn(&'a AuthHookContext) -> HookFuture<'a>),
     SyncClosure(SyncClosure),
     AsyncClosure(AsyncClosure),
 }
 
 impl Call {
     pub(crate) fn is_async(&self) -> bool {
-        matches!(self, Call::Fn(HookFn::Async(_)) | Call::AsyncClosure(_))
+        matches!(self, Call::AsyncFn(_) | Call::AsyncClosure(_))
+    }
+}
+
+impl From<HookFn> for Call {
+    fn from(hook: HookFn) -> Self {
+        match hook {
+            HookFn::Sync(f) => Call::SyncFn(f),
+            HookFn::Async(f) => Call::AsyncFn(f),
+        }
     }
 }
 
@@ -53,7 +64,7 @@ impl Hook {
         Hook {
             phase: entry.phase,
             name: Cow::Borrowed(entry.name),
-            call: Call::Fn(entry.call),
+            call: entry.call.into(),
             options: HookOptions {
                 priority: entry.priority,
                 backends: entry.backends.iter().map(|b| Cow::Borrowed(*b)).collect(),
@@ -71,11 +82,15 @@ impl Hook {
     /// Whether this hook runs for a context with `backend`.
     #[inline]
     pub(crate) fn applies_to(&self, ctx: &AuthHookContext) -> bool {
+        self.options.backends.is_empty() || self.backend_matches(ctx)
+    }
+
+    /// Out of line: inlined, it would hold registers across every dispatch loop.
+    #[inline(never)]
+    fn backend_matches(&self, ctx: &AuthHookContext) -> bool {
         let backends = &self.options.backends;
-        backends.is_empty()
-            || ctx
-                .auth_backend()
-                .is_some_and(|b| backends.iter().any(|wanted| wanted == b))
+        ctx.auth_backend()
+            .is_some_and(|b| backends.iter().any(|wanted| wanted == b))
     }
 
     pub(crate) fn info(&self) -> HookInfo<'_> {

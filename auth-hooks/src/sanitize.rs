@@ -2,7 +2,9 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind};
 use serde_json::Value;
 
 /// Removes every secret from a credentials value, at any depth.
@@ -29,12 +31,10 @@ use serde_json::Value;
 /// ```
 #[derive(Debug, Clone)]
 pub struct Sanitizer {
-    matcher: AhoCorasick,
+    /// Every pattern as one automaton, walked byte by byte (see `is_sensitive`).
+    matcher: DFA,
     patterns: Vec<String>,
 }
-
-/// Normalized keys up to this length are checked without touching the heap.
-const INLINE_KEY_LEN: usize = 64;
 
 static DEFAULT: LazyLock<Sanitizer> =
     LazyLock::new(|| Sanitizer::with_patterns(Sanitizer::DEFAULT_PATTERNS));
@@ -76,7 +76,11 @@ impl Sanitizer {
             .map(|p| normalize(p.as_ref()))
             .filter(|p| !p.is_empty())
             .collect();
-        let matcher = AhoCorasick::new(&patterns).expect("plain literal patterns always build");
+        let matcher = DFA::builder()
+            .match_kind(MatchKind::Standard)
+            .prefilter(false)
+            .build(&patterns)
+            .expect("plain literal patterns always build");
         Sanitizer { matcher, patterns }
     }
 
@@ -96,17 +100,26 @@ impl Sanitizer {
     }
 
     /// Whether `key` names a secret.
+    ///
+    /// Normalizes and matches in one pass, with no buffer: each ASCII letter or digit of
+    /// the key, lower-cased, moves the automaton one step; reaching a match state means
+    /// a pattern ends there. (Keys are short: a general search's set-up would cost more
+    /// than the walk.)
     pub fn is_sensitive(&self, key: &str) -> bool {
-        let mut inline = [0u8; INLINE_KEY_LEN];
-        let mut len = 0;
-        for byte in key.bytes().filter(u8::is_ascii_alphanumeric) {
-            if len == INLINE_KEY_LEN {
-                return self.matcher.is_match(&normalize(key));
+        let Ok(mut state) = self.matcher.start_state(Anchored::No) else {
+            unreachable!("the automaton is built for unanchored searches");
+        };
+        for &byte in key.as_bytes() {
+            let normalized = NORMALIZED[usize::from(byte)];
+            if normalized == 0 {
+                continue;
             }
-            inline[len] = byte.to_ascii_lowercase();
-            len += 1;
+            state = self.matcher.next_state(Anchored::No, state, normalized);
+            if self.matcher.is_match(state) {
+                return true;
+            }
         }
-        self.matcher.is_match(&inline[..len])
+        false
     }
 
     /// Removes every secret key from `value`, recursively, and returns what is left.
@@ -133,6 +146,21 @@ impl Default for Sanitizer {
         DEFAULT.clone()
     }
 }
+
+/// Each byte as normalization leaves it: an ASCII letter lower-cased, a digit as is, and
+/// 0 for any other byte, which normalization drops.
+const NORMALIZED: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut byte = 0;
+    while byte < table.len() {
+        let b = byte as u8;
+        if b.is_ascii_alphanumeric() {
+            table[byte] = b.to_ascii_lowercase();
+        }
+        byte += 1;
+    }
+    table
+};
 
 fn normalize(key: &str) -> String {
     key.chars()

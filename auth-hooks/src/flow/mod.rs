@@ -9,9 +9,13 @@
 //! | `sessions` | [`SessionManager`]: 256-bit ids, HMAC-SHA256 at rest, TTL, idle timeout, rotation |
 //! | `jwt` | [`TokenManager`]: access + refresh JWTs, JTI blocklist on every path, family revocation |
 //! | `flow` | all of the above, [`AuthFlow`], the [`PasswordBackend`] and the [built-in hooks](crate::builtin) |
+//! | `sqlite` | `SqliteStore`: every store in one SQLite file (or in memory), the embedded default |
+//! | `redis` | `RedisStore`: every store in Redis, for many app instances, with native expiry |
 //!
 //! Every store is a trait usable as `Arc<dyn Trait>` ([`SessionStore`], [`JtiBlocklist`],
-//! [`AttemptStore`], [`UserStore`]), with an in-memory implementation here. A store that
+//! [`AttemptStore`], [`UserStore`]), with an in-memory implementation here and, behind
+//! the `sqlite` and `redis` features, database-backed ones that pass the same
+//! conformance suite. A store that
 //! fails never lets anything through: logins and checks are refused with a
 //! `StoreUnavailable` error.
 //!
@@ -120,6 +124,19 @@ pub use login::{AuthFlow, AuthFlowBuilder, FlowConfigError, LoginOptions, LoginS
 pub use logout::{LogoutOutcome, LogoutTarget};
 #[cfg(feature = "flow")]
 pub use users::{MemoryUserStore, PasswordUser, UserStore};
+
+#[cfg(any(feature = "sqlite", feature = "redis"))]
+mod timestamp;
+
+#[cfg(feature = "sqlite")]
+mod sqlite_store;
+#[cfg(feature = "sqlite")]
+pub use sqlite_store::{SqliteOptions, SqliteStore, SCHEMA_VERSION as SQLITE_SCHEMA_VERSION};
+
+#[cfg(feature = "redis")]
+mod redis_store;
+#[cfg(feature = "redis")]
+pub use redis_store::{RedisConfig, RedisStore};
 
 /// The async-trait attribute the store traits are written with, for implementations:
 /// `#[auth_hooks::flow::async_trait]`.

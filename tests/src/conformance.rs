@@ -12,7 +12,9 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use auth_hooks::flow::{AttemptStore, JtiBlocklist, SessionRecord, SessionStore};
+use auth_hooks::flow::{
+    AttemptStore, JtiBlocklist, PasswordUser, SessionRecord, SessionStore, UserStore,
+};
 
 /// A fixed, far-future instant all suites count from.
 pub fn base() -> SystemTime {
@@ -278,5 +280,174 @@ pub async fn attempt_store_conformance(store: Arc<dyn AttemptStore>) {
     assert_eq!(
         store.record_failure("k", at(10_001), window).await.unwrap(),
         1
+    );
+}
+
+/// The users [`user_store_conformance`] expects to find: insert them (with the store's
+/// own method) before calling it. `Ada` is given with a capital to check case folding.
+pub fn conformance_users() -> Vec<PasswordUser> {
+    vec![
+        PasswordUser {
+            id: "u-1".to_owned(),
+            login: "Ada".to_owned(),
+            password_hash: "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA".to_owned(),
+            disabled: false,
+        },
+        PasswordUser {
+            id: "u-2".to_owned(),
+            login: "bob".to_owned(),
+            password_hash: "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$b3RoZXI".to_owned(),
+            disabled: true,
+        },
+    ]
+}
+
+/// The promises of [`UserStore`], on a store holding exactly [`conformance_users`].
+///
+/// Every store of this crate folds logins to lower case, so a lookup in any case finds
+/// the user.
+pub async fn user_store_conformance(store: Arc<dyn UserStore>) {
+    let [ada, bob]: [PasswordUser; 2] = conformance_users().try_into().unwrap();
+    let ada = PasswordUser {
+        login: "ada".to_owned(),
+        ..ada
+    };
+    assert_eq!(
+        store.find_by_login("ada").await.expect("find_by_login"),
+        Some(ada.clone()),
+        "find_by_login returns the stored user, login lower-cased"
+    );
+    assert_eq!(
+        store.find_by_login("ADA").await.unwrap(),
+        Some(ada.clone()),
+        "logins match in any case"
+    );
+    assert_eq!(
+        store.find_by_login("nobody").await.unwrap(),
+        None,
+        "an unknown login is None"
+    );
+    assert_eq!(
+        store.find_by_login("u-1").await.unwrap(),
+        None,
+        "ids are not logins"
+    );
+    assert_eq!(
+        store.find_by_id("u-2").await.expect("find_by_id"),
+        Some(bob),
+        "find_by_id returns the user, disabled flag included"
+    );
+    assert_eq!(
+        store.find_by_id("ada").await.unwrap(),
+        None,
+        "logins are not ids"
+    );
+    assert_eq!(store.find_by_id("u-404").await.unwrap(), None);
+
+    store
+        .update_password_hash("u-1", "$argon2id$new")
+        .await
+        .expect("update_password_hash");
+    assert_eq!(
+        store
+            .find_by_id("u-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash,
+        "$argon2id$new",
+        "the new hash is stored"
+    );
+    assert_eq!(
+        store
+            .find_by_login("ada")
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash,
+        "$argon2id$new",
+        "and found by login too"
+    );
+    assert!(
+        store
+            .update_password_hash("u-404", "$argon2id$x")
+            .await
+            .is_err(),
+        "updating an unknown user is an error, not a silent no-op"
+    );
+}
+
+/// Atomicity under concurrent callers: the test-and-set of the blocklist, counting,
+/// and rotation. Run it on a multi-threaded runtime; stores start empty.
+pub async fn atomicity_conformance(
+    sessions: Arc<dyn SessionStore>,
+    blocklist: Arc<dyn JtiBlocklist>,
+    attempts: Arc<dyn AttemptStore>,
+) {
+    const N: u64 = 16;
+
+    let tasks: Vec<_> = (0..N)
+        .map(|_| {
+            let blocklist = blocklist.clone();
+            tokio::spawn(async move { blocklist.block("race", at(100)).await.unwrap() })
+        })
+        .collect();
+    let mut firsts = 0;
+    for task in tasks {
+        firsts += u32::from(task.await.unwrap());
+    }
+    assert_eq!(
+        firsts, 1,
+        "exactly one concurrent block() sees the id as new"
+    );
+
+    let window = Duration::from_secs(1000);
+    let tasks: Vec<_> = (0..N)
+        .map(|_| {
+            let attempts = attempts.clone();
+            tokio::spawn(async move {
+                attempts
+                    .record_failure("race", at(1), window)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut counts = Vec::new();
+    for task in tasks {
+        counts.push(task.await.unwrap());
+    }
+    counts.sort_unstable();
+    assert_eq!(
+        counts,
+        (1..=N as u32).collect::<Vec<_>>(),
+        "concurrent failures are each counted once"
+    );
+
+    sessions
+        .insert(record("race-old", "rita", 0))
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..N)
+        .map(|i| {
+            let sessions = sessions.clone();
+            tokio::spawn(async move {
+                let new = record(&format!("race-new-{i}"), "rita", i + 1);
+                sessions.rotate("race-old", new).await.unwrap().is_some()
+            })
+        })
+        .collect();
+    let mut winners = 0;
+    for task in tasks {
+        winners += u32::from(task.await.unwrap());
+    }
+    assert_eq!(
+        winners, 1,
+        "one rotation takes the old session; the others find it gone"
+    );
+    assert_eq!(
+        sessions.list_for_user("rita").await.unwrap().len(),
+        N as usize,
+        "every rotation stored its new session"
     );
 }

@@ -1,6 +1,7 @@
 //! A real browser on the login page: Debian's chromium, driven through chromedriver
 //! (WebDriver) with fantoccini. Logs in through the form, sees /me, logs out, sees the
-//! login page again; a wrong password shows the error on the page.
+//! login page again; a wrong password, and a login a hook refuses, show their errors
+//! on the page.
 //!
 //! Needs `chromium` and `chromium-driver` (`apt-get install -y chromium chromium-driver`).
 //! Without chromedriver the test says it is skipped and passes, unless
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use auth_hooks::AuthHookRegistry;
+use auth_hooks::{AuthHookContext, AuthHookRegistry, AuthHookReject, Phase};
 use auth_hooks_axum::WebConfig;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -147,6 +148,13 @@ async fn scenario(browser: &Client, server: &TestServer) {
     browser.goto(&server.url("/me")).await.unwrap();
     wait_for_path(browser, server, "/login?next=%2Fme").await;
 
+    // A deny-listed user: the page shows the hook's message.
+    fill_and_submit(browser, "bob", PASSWORD).await;
+    assert_eq!(
+        text_of(browser, "#error").await,
+        "This account is suspended."
+    );
+
     // A wrong password: the page shows the error.
     fill_and_submit(browser, "ada", "not the password").await;
     assert_eq!(
@@ -205,7 +213,18 @@ async fn browser_logs_in_sees_me_logs_out_and_sees_wrong_password_errors() {
         return;
     };
 
-    let (server, _) = serve(Fixture::new(AuthHookRegistry::new()), WebConfig::default()).await;
+    let mut hooks = AuthHookRegistry::new();
+    hooks
+        .register(
+            Phase::BeforeLogin,
+            "deny_list",
+            |ctx: &AuthHookContext| match ctx.username() {
+                Some("bob") => Err(AuthHookReject::new("This account is suspended.")),
+                _ => Ok(()),
+            },
+        )
+        .unwrap();
+    let (server, _) = serve(Fixture::new(hooks), WebConfig::default()).await;
     let driver = start_driver(&chromedriver);
     let profile = std::env::temp_dir().join(format!("auth-hooks-chromium-{}", std::process::id()));
     std::fs::create_dir_all(&profile).unwrap();

@@ -62,26 +62,62 @@ async fn two_handles_on_one_file_stay_atomic() {
     // Two opens of one file: two connections, as two processes would have. Atomicity
     // comes from SQLite's transactions, not only from the in-process mutex.
     let (_dir, path) = temp_db();
-    let a = Arc::new(SqliteStore::open(&path).unwrap());
-    let b = Arc::new(SqliteStore::open(&path).unwrap());
+    let handles = [
+        Arc::new(SqliteStore::open(&path).unwrap()),
+        Arc::new(SqliteStore::open(&path).unwrap()),
+    ];
     let base = tests::conformance::base();
+    let end = base + Duration::from_secs(1000);
+
+    let mut counts = Vec::new();
+    let mut firsts = 0;
     let tasks: Vec<_> = (0..16)
         .map(|i| {
-            let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+            let store = handles[i % 2].clone();
             tokio::spawn(async move {
-                store
+                let count = store
                     .record_failure("shared", base, Duration::from_secs(60))
                     .await
-                    .unwrap()
+                    .unwrap();
+                let first = store.block("shared-jti", end).await.unwrap();
+                (count, first)
             })
         })
         .collect();
-    let mut counts = Vec::new();
     for task in tasks {
-        counts.push(task.await.unwrap());
+        let (count, first) = task.await.unwrap();
+        counts.push(count);
+        firsts += u32::from(first);
     }
     counts.sort_unstable();
-    assert_eq!(counts, (1..=16).collect::<Vec<u32>>());
+    assert_eq!(counts, (1..=16).collect::<Vec<u32>>(), "no failure lost");
+    assert_eq!(firsts, 1, "one block() across both connections sees it new");
+
+    let old = SessionRecord {
+        id_hash: "old".to_owned(),
+        user_id: "rita".to_owned(),
+        created_at: base,
+        last_seen_at: base,
+        expires_at: end,
+        idle_expires_at: end,
+    };
+    handles[0].insert(old.clone()).await.unwrap();
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let store = handles[i % 2].clone();
+            let new = SessionRecord {
+                id_hash: format!("new-{i}"),
+                ..old.clone()
+            };
+            tokio::spawn(async move { store.rotate("old", new).await.unwrap().is_some() })
+        })
+        .collect();
+    let mut winners = 0;
+    for task in tasks {
+        winners += u32::from(task.await.unwrap());
+    }
+    assert_eq!(winners, 1, "one rotation takes the old session");
+    assert_eq!(handles[1].list_for_user("rita").await.unwrap().len(), 16);
 }
 
 #[tokio::test]

@@ -6,7 +6,11 @@
 //!
 //! Sign in as `ada` with the password `correct horse battery staple`. `mallory`
 //! (password `mallory's password`) is on the deny-list and gets the hook's message.
-//! Stores are in memory: a restart logs everybody out.
+//!
+//! Everything is stored in SQLite: users, sessions (as keyed hashes), the JTI blocklist
+//! and failure counters, in `auth-hooks-demo.sqlite` in the system's temporary
+//! directory (`AUTH_HOOKS_DEMO_DB=<path>` for another file, `:memory:` for none). The
+//! session key is random per start, so a restart logs everybody out.
 //!
 //! `AUTH_HOOKS_DEMO_EXIT_AFTER=<seconds>` stops the server after that long (for CI).
 
@@ -16,8 +20,8 @@ use std::time::Duration;
 
 use auth_hooks::builtin::lockout::Lockout;
 use auth_hooks::flow::{
-    AuthFlow, JwtKeys, MemoryAttemptStore, MemoryJtiBlocklist, MemorySessionStore, MemoryUserStore,
-    PasswordBackend, PasswordHasher, SessionKey, SessionManager, TokenManager,
+    AuthFlow, JwtKeys, PasswordBackend, PasswordHasher, SessionKey, SessionManager, SqliteStore,
+    TokenManager,
 };
 use auth_hooks_axum::{routes, AuthState, WebConfig};
 use axum::response::Redirect;
@@ -44,12 +48,25 @@ mod security {
     }
 }
 
-/// The demo's users: ada may sign in, mallory is denied by the hook.
-fn users(hasher: &PasswordHasher) -> Result<Arc<MemoryUserStore>, Box<dyn std::error::Error>> {
-    let users = Arc::new(MemoryUserStore::new());
-    users.add("u-ada", "ada", "correct horse battery staple", hasher)?;
-    users.add("u-mallory", "mallory", "mallory's password", hasher)?;
-    Ok(users)
+/// Opens the demo's SQLite database and seeds its users: ada may sign in, mallory is
+/// denied by the hook. Seeding replaces them, so a restart resets their passwords.
+async fn store(hasher: &PasswordHasher) -> Result<Arc<SqliteStore>, Box<dyn std::error::Error>> {
+    let location = std::env::var_os("AUTH_HOOKS_DEMO_DB")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("auth-hooks-demo.sqlite"));
+    let store = if location.as_os_str() == ":memory:" {
+        SqliteStore::open_in_memory()?
+    } else {
+        SqliteStore::open(&location)?
+    };
+    println!("storing in SQLite: {}", store.location());
+    store
+        .add_user("u-ada", "ada", "correct horse battery staple", hasher)
+        .await?;
+    store
+        .add_user("u-mallory", "mallory", "mallory's password", hasher)
+        .await?;
+    Ok(Arc::new(store))
 }
 
 #[tokio::main]
@@ -68,19 +85,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
 
     let hasher = PasswordHasher::owasp();
-    let users = users(&hasher)?;
+    let store = store(&hasher).await?;
     // Random keys: fine for a demo; a real application loads them from its secrets.
-    let flow = AuthFlow::builder(PasswordBackend::new(users, hasher))
+    let flow = AuthFlow::builder(PasswordBackend::new(store.clone(), hasher))
         .hooks(hooks)
-        .sessions(SessionManager::new(
-            SessionKey::generate()?,
-            Arc::new(MemorySessionStore::new()),
-        ))
-        .tokens(TokenManager::new(
-            JwtKeys::hs256_random()?,
-            Arc::new(MemoryJtiBlocklist::new()),
-        ))
-        .lockout(Lockout::new(Arc::new(MemoryAttemptStore::new())))
+        .sessions(SessionManager::new(SessionKey::generate()?, store.clone()))
+        .tokens(TokenManager::new(JwtKeys::hs256_random()?, store.clone()))
+        .lockout(Lockout::new(store))
         .build()?;
 
     let app = Router::new()

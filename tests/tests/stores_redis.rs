@@ -340,6 +340,41 @@ async fn a_redis_outage_fails_closed_and_the_store_recovers_by_itself() {
 }
 
 #[tokio::test]
+async fn a_store_made_before_redis_starts_works_once_it_does() {
+    let Some(mut server) = OwnRedis::start("redis_lazy") else {
+        return;
+    };
+    server.stop();
+    let store = RedisStore::connect_lazy(
+        RedisConfig::new(server.url())
+            .response_timeout(Duration::from_millis(500))
+            .connection_timeout(Duration::from_millis(300))
+            .reconnect_retries(1),
+    )
+    .expect("no connection is made yet");
+    let until = SystemTime::now() + Duration::from_secs(60);
+    assert!(
+        store.block("j", until).await.is_err(),
+        "no Redis yet: an error"
+    );
+
+    server.restart();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while store.ping().await.is_err() {
+        assert!(Instant::now() < deadline, "the store never connected");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(store.block("j", until).await.unwrap());
+    assert!(store.is_blocked("j", SystemTime::now()).await.unwrap());
+}
+
+#[test]
+fn without_a_tokio_runtime_connecting_is_an_error_not_a_panic() {
+    let err = RedisStore::connect_lazy(RedisConfig::new(redis_url())).unwrap_err();
+    assert!(err.to_string().contains("tokio runtime"), "{err}");
+}
+
+#[tokio::test]
 async fn the_whole_flow_runs_on_redis() {
     let Some(store) = redis_store("redis_flow").await else {
         return;

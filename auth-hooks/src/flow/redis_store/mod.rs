@@ -72,24 +72,54 @@ impl RedisStore {
     /// Connects to Redis as `config` says. An invalid URL, or a Redis that does not
     /// answer within the connection timeout, is a [`StoreError`].
     ///
-    /// Needs a tokio runtime (the connection manager runs a task on it).
+    /// Needs a tokio runtime (the connection manager runs a task on it); without one it
+    /// is a [`StoreError`] too.
     pub async fn connect(config: RedisConfig) -> Result<Self, StoreError> {
+        let (client, manager_config, url) = Self::parts(&config)?;
+        let conn = ConnectionManager::new_with_config(client, manager_config)
+            .await
+            .map_err(|e| StoreError::with_source(format!("redis: cannot connect to {url}"), e))?;
+        Ok(Self::assemble(conn, &config, url))
+    }
+
+    /// As [`connect`](Self::connect), but without waiting for Redis: the connection is
+    /// made on first use. For an application that may start before Redis does; until
+    /// Redis answers, every call is a [`StoreError`] (and the flow refuses).
+    ///
+    /// Call it within a tokio runtime; outside one it is a [`StoreError`].
+    pub fn connect_lazy(config: RedisConfig) -> Result<Self, StoreError> {
+        let (client, manager_config, url) = Self::parts(&config)?;
+        let conn = ConnectionManager::new_lazy_with_config(client, manager_config)
+            .map_err(|e| StoreError::with_source(format!("redis: cannot set up {url}"), e))?;
+        Ok(Self::assemble(conn, &config, url))
+    }
+
+    /// The client and manager settings of `config`, and its URL for messages.
+    fn parts(
+        config: &RedisConfig,
+    ) -> Result<(Client, ConnectionManagerConfig, String), StoreError> {
         let url = config::redact(config.url());
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(StoreError::new(format!(
+                "redis ({url}): the store needs a tokio runtime to run its connection"
+            )));
+        }
         let client = Client::open(config.url())
             .map_err(|e| StoreError::with_source(format!("redis: invalid URL {url}"), e))?;
         let manager_config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(config.connection_timeout_value()))
             .set_response_timeout(Some(config.response_timeout_value()))
             .set_number_of_retries(config.reconnect_retries_value());
-        let conn = ConnectionManager::new_with_config(client, manager_config)
-            .await
-            .map_err(|e| StoreError::with_source(format!("redis: cannot connect to {url}"), e))?;
-        Ok(RedisStore {
+        Ok((client, manager_config, url))
+    }
+
+    fn assemble(conn: ConnectionManager, config: &RedisConfig, url: String) -> Self {
+        RedisStore {
             conn,
             keys: Arc::new(Keys::new(config.prefix_value())),
             scripts: Arc::new(Scripts::new()),
             url: url.into(),
-        })
+        }
     }
 
     /// The key prefix.

@@ -32,7 +32,8 @@ pub fn skip(test: &str, why: &str) {
     // and shows it only for failing tests.
     let _ = writeln!(
         std::io::stderr(),
-        "SKIPPED {test}: {why}; start redis-server or set AUTH_HOOKS_REDIS_URL to run it"
+        "SKIPPED {test}: {why}; install redis-server (apt-get install redis-server) and \
+         start it, or set AUTH_HOOKS_REDIS_URL, to run it"
     );
 }
 

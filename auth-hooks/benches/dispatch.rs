@@ -406,19 +406,12 @@ fn build_context(c: &mut Criterion) {
     group.finish();
 }
 
-/// Runs `per_thread` dispatches on each of `threads` threads at once; the time from the
+/// Runs `work` `per_thread` times on each of `threads` threads at once; the time from the
 /// common start to the last thread's end.
-fn dispatch_on_threads(
-    hooks: &AuthHookRegistry,
-    ctx: &AuthHookContext,
-    threads: usize,
-    per_thread: u64,
-) -> Duration {
+fn on_threads(threads: usize, per_thread: u64, work: impl Fn() + Sync) -> Duration {
     if threads == 1 {
         let start = Instant::now();
-        for _ in 0..per_thread {
-            black_box(black_box(hooks).run_blocking(Phase::OnLogin, black_box(ctx))).ok();
-        }
+        (0..per_thread).for_each(|_| work());
         return start.elapsed();
     }
     let barrier = Barrier::new(threads + 1);
@@ -426,9 +419,7 @@ fn dispatch_on_threads(
         for _ in 0..threads {
             s.spawn(|| {
                 barrier.wait();
-                for _ in 0..per_thread {
-                    black_box(black_box(hooks).run_blocking(Phase::OnLogin, black_box(ctx))).ok();
-                }
+                (0..per_thread).for_each(|_| work());
             });
         }
         barrier.wait();
@@ -438,18 +429,31 @@ fn dispatch_on_threads(
 }
 
 /// Issue 6: does dispatch scale across threads? One iteration is two dispatches of ten
-/// hooks: both on one thread, or one on each of two threads at once.
+/// hooks: both on one thread, or one on each of two threads at once. The control does
+/// the same with the fn-pointer loop, which shares nothing: it shows what the machine
+/// itself gives a second thread.
 fn threads(c: &mut Criterion) {
     let hooks = registry(auth_hooks::ready!(crate::sync10), 10);
+    let fns = sync10::FNS;
     let ctx = login_context();
+    let dispatch = || {
+        black_box(black_box(&hooks).run_blocking(Phase::OnLogin, black_box(&ctx))).ok();
+    };
+    let control = || call_all(black_box(fns), black_box(&ctx));
 
     let mut group = c.benchmark_group("threads_10_hooks");
     group.throughput(Throughput::Elements(2));
-    group.bench_function("1_thread_x2", |b| {
-        b.iter_custom(|iters| dispatch_on_threads(&hooks, &ctx, 1, 2 * iters))
+    group.bench_function("run_blocking/1_thread_x2", |b| {
+        b.iter_custom(|iters| on_threads(1, 2 * iters, dispatch))
     });
-    group.bench_function("2_threads_x1", |b| {
-        b.iter_custom(|iters| dispatch_on_threads(&hooks, &ctx, 2, iters))
+    group.bench_function("run_blocking/2_threads_x1", |b| {
+        b.iter_custom(|iters| on_threads(2, iters, dispatch))
+    });
+    group.bench_function("control_fn_ptr_loop/1_thread_x2", |b| {
+        b.iter_custom(|iters| on_threads(1, 2 * iters, control))
+    });
+    group.bench_function("control_fn_ptr_loop/2_threads_x1", |b| {
+        b.iter_custom(|iters| on_threads(2, iters, control))
     });
     group.finish();
 }

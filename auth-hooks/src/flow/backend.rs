@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::flow::cpu_heavy::cpu_heavy;
+
 use crate::flow::{Credentials, PasswordError, PasswordHasher, StoreError, UserStore};
 
 /// A user the backend vouched for.
@@ -166,10 +168,10 @@ impl AuthBackend for PasswordBackend {
             _ => {}
         }
         let Some(user) = self.users.find_by_login(login).await? else {
-            self.hasher.dummy_verify(password);
+            cpu_heavy(|| self.hasher.dummy_verify(password));
             return Ok(AuthOutcome::InvalidCredentials);
         };
-        match self.hasher.verify(password, &user.password_hash) {
+        match cpu_heavy(|| self.hasher.verify(password, &user.password_hash)) {
             Ok(true) if !user.disabled => {}
             Ok(_) => return Ok(AuthOutcome::InvalidCredentials),
             Err(error) => {
@@ -178,7 +180,7 @@ impl AuthBackend for PasswordBackend {
             }
         }
         if self.hasher.needs_rehash(&user.password_hash) {
-            match self.hasher.hash(password) {
+            match cpu_heavy(|| self.hasher.hash(password)) {
                 Ok(new_hash) => match self.users.update_password_hash(&user.id, &new_hash).await {
                     Ok(()) => {
                         tracing::info!(user_id = %user.id, "password rehashed with current parameters")

@@ -96,6 +96,8 @@ mod authenticate;
 #[cfg(feature = "flow")]
 mod backend;
 #[cfg(feature = "flow")]
+mod cpu_heavy;
+#[cfg(feature = "flow")]
 mod credentials;
 #[cfg(feature = "flow")]
 mod error;

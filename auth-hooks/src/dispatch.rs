@@ -35,8 +35,10 @@ impl AuthHookRegistry {
         // machine; it stops at any other kind of hook, which runs here.
         while let Some((hook, rest)) = run_sync_fns(phase, policy, hooks, ctx)? {
             match &hook.call {
-                Call::SyncFn(f) => run_sync(phase, policy, hook, || f(ctx))?,
-                Call::SyncClosure(f) => run_sync(phase, policy, hook, || f(ctx))?,
+                Call::SyncFn(f) => run_sync(phase, policy, hook, hook_spans_enabled(), || f(ctx))?,
+                Call::SyncClosure(f) => {
+                    run_sync(phase, policy, hook, hook_spans_enabled(), || f(ctx))?
+                }
                 Call::AsyncFn(f) => settle(phase, policy, hook, call_async(hook, || f(ctx)).await)?,
                 Call::AsyncClosure(f) => {
                     settle(phase, policy, hook, call_async(hook, || f(ctx)).await)?
@@ -60,8 +62,10 @@ impl AuthHookRegistry {
         let mut hooks = self.phase_hooks(phase);
         while let Some((hook, rest)) = run_sync_fns(phase, policy, hooks, ctx)? {
             match &hook.call {
-                Call::SyncFn(f) => run_sync(phase, policy, hook, || f(ctx))?,
-                Call::SyncClosure(f) => run_sync(phase, policy, hook, || f(ctx))?,
+                Call::SyncFn(f) => run_sync(phase, policy, hook, hook_spans_enabled(), || f(ctx))?,
+                Call::SyncClosure(f) => {
+                    run_sync(phase, policy, hook, hook_spans_enabled(), || f(ctx))?
+                }
                 Call::AsyncFn(f) => {
                     settle(phase, policy, hook, block_on(call_async(hook, || f(ctx))))?
                 }
@@ -108,6 +112,9 @@ fn run_sync_fns_loop<'h>(
     hooks: &'h [Hook],
     ctx: &AuthHookContext,
 ) -> Result<Option<(&'h Hook, &'h [Hook])>, AuthHookError> {
+    // Tested once for the whole run of sync fns: a subscriber set meanwhile is seen from
+    // the next dispatch (or the next async hook) on.
+    let spans = hook_spans_enabled();
     let mut hooks = hooks.iter();
     while let Some(hook) = hooks.next() {
         if !hook.applies_to(ctx) {
@@ -116,7 +123,7 @@ fn run_sync_fns_loop<'h>(
         let Call::SyncFn(f) = &hook.call else {
             return Ok(Some((hook, hooks.as_slice())));
         };
-        run_sync(phase, policy, hook, || f(ctx))?;
+        run_sync(phase, policy, hook, spans, || f(ctx))?;
     }
     Ok(None)
 }
@@ -145,9 +152,10 @@ fn run_sync(
     phase: Phase,
     policy: ErrorPolicy,
     hook: &Hook,
+    spans: bool,
     call: impl FnOnce() -> crate::HookResult,
 ) -> Result<(), AuthHookError> {
-    if hook_spans_enabled() {
+    if spans {
         return run_sync_in_span(phase, policy, hook, call);
     }
     let mut unsuccessful = ManuallyDrop::new(None);

@@ -103,15 +103,40 @@ async fn browser(driver: &Driver, chromium: &Path, profile: &Path) -> Client {
 }
 
 async fn text_of(browser: &Client, css: &str) -> String {
-    browser
-        .wait()
-        .at_most(PAGE_WAIT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
-        .text()
-        .await
-        .unwrap()
+    let deadline = Instant::now() + PAGE_WAIT;
+    loop {
+        let element = browser
+            .wait()
+            .at_most(PAGE_WAIT)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} did not appear: {e}"));
+        // Stale when the page was replaced between finding and reading: look again.
+        match element.text().await {
+            Ok(text) => return text,
+            Err(e) if Instant::now() < deadline => drop(e),
+            Err(e) => panic!("{css} could not be read: {e}"),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the element at `css` reads `expected`, across page loads: an element
+/// found on the page being replaced goes stale, and is looked up again.
+async fn wait_for_text(browser: &Client, css: &str, expected: &str) {
+    let deadline = Instant::now() + PAGE_WAIT;
+    let mut last = None;
+    while Instant::now() < deadline {
+        if let Ok(element) = browser.find(Locator::Css(css)).await {
+            match element.text().await {
+                Ok(text) if text == expected => return,
+                Ok(text) => last = Some(text),
+                Err(_stale) => {}
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{css} never read {expected:?} (last read: {last:?})");
 }
 
 async fn wait_for_path(browser: &Client, server: &TestServer, path: &str) {
@@ -150,17 +175,12 @@ async fn scenario(browser: &Client, server: &TestServer) {
 
     // A deny-listed user: the page shows the hook's message.
     fill_and_submit(browser, "bob", PASSWORD).await;
-    assert_eq!(
-        text_of(browser, "#error").await,
-        "This account is suspended."
-    );
+    wait_for_text(browser, "#error", "This account is suspended.").await;
 
     // A wrong password: the page shows the error.
+    // The previous page shows an error too: wait for the new page's text, not any text.
     fill_and_submit(browser, "ada", "not the password").await;
-    assert_eq!(
-        text_of(browser, "#error").await,
-        "Invalid username or password."
-    );
+    wait_for_text(browser, "#error", "Invalid username or password.").await;
 
     // The right one: on to /me, signed in by the session cookie.
     fill_and_submit(browser, "ada", PASSWORD).await;

@@ -1,11 +1,12 @@
-//! The HTTP cycle on the SQLite store, as the demo runs: cookie and bearer logins,
-//! logout, and the revoked session and token refused, all through one database.
+//! The HTTP cycle on each real store (SQLite, as the demo runs, and Redis): cookie and
+//! bearer logins, logout, and the revoked session and token refused, all through one
+//! store.
 
 use std::sync::Arc;
 
 use auth_hooks::flow::{
-    AuthFlow, JwtKeys, PasswordBackend, PasswordHasher, SessionKey, SessionManager, SqliteStore,
-    TokenManager,
+    AuthFlow, JtiBlocklist, JwtKeys, PasswordBackend, PasswordHasher, SessionKey, SessionManager,
+    SessionStore, SqliteStore, TokenManager, UserStore,
 };
 use auth_hooks::AuthHookRegistry;
 use auth_hooks_axum::WebConfig;
@@ -13,6 +14,7 @@ use reqwest::header::{AUTHORIZATION, COOKIE, ORIGIN};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tests::http_support::{client, cookie_value, TestServer};
+use tests::redis_support;
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -24,6 +26,31 @@ async fn login_me_logout_me_on_sqlite() {
         .add_user("u-ada", "ada", PASSWORD, &hasher)
         .await
         .unwrap();
+    cycle(store, hasher).await;
+}
+
+#[tokio::test]
+async fn login_me_logout_me_on_redis() {
+    let test = "http_stores::login_me_logout_me_on_redis";
+    let Some(store) = redis_support::redis_store(test).await else {
+        return;
+    };
+    let store = Arc::new(store);
+    let hasher = PasswordHasher::for_tests();
+    store
+        .add_user("u-ada", "ada", PASSWORD, &hasher)
+        .await
+        .unwrap();
+    cycle(store.clone(), hasher).await;
+    redis_support::cleanup(&store).await;
+}
+
+/// Logs in over HTTP (JSON: cookie and bearer), uses both, logs both out, and checks
+/// that neither works any more; every step goes through `store`.
+async fn cycle<S>(store: Arc<S>, hasher: PasswordHasher)
+where
+    S: SessionStore + JtiBlocklist + UserStore + 'static,
+{
     let flow = AuthFlow::builder(PasswordBackend::new(store.clone(), hasher))
         .hooks(AuthHookRegistry::new())
         .sessions(SessionManager::new(

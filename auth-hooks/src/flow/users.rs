@@ -21,6 +21,23 @@ pub struct PasswordUser {
     pub disabled: bool,
 }
 
+impl PasswordUser {
+    /// An enabled user whose `password` is hashed by `hasher` right here.
+    pub fn with_password(
+        id: &str,
+        login: &str,
+        password: &str,
+        hasher: &PasswordHasher,
+    ) -> Result<Self, PasswordError> {
+        Ok(PasswordUser {
+            id: id.to_owned(),
+            login: login.to_owned(),
+            password_hash: hasher.hash(password)?,
+            disabled: false,
+        })
+    }
+}
+
 impl fmt::Debug for PasswordUser {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PasswordUser")
@@ -78,13 +95,7 @@ impl MemoryUserStore {
         password: &str,
         hasher: &PasswordHasher,
     ) -> Result<(), PasswordError> {
-        let password_hash = hasher.hash(password)?;
-        self.insert(PasswordUser {
-            id: id.to_owned(),
-            login: login.to_owned(),
-            password_hash,
-            disabled: false,
-        })?;
+        self.insert(PasswordUser::with_password(id, login, password, hasher)?)?;
         Ok(())
     }
 

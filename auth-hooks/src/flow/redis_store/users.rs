@@ -45,14 +45,8 @@ impl RedisStore {
         password: &str,
         hasher: &PasswordHasher,
     ) -> Result<(), PasswordError> {
-        let password_hash = hasher.hash(password)?;
-        self.insert_user(PasswordUser {
-            id: id.to_owned(),
-            login: login.to_owned(),
-            password_hash,
-            disabled: false,
-        })
-        .await?;
+        self.insert_user(PasswordUser::with_password(id, login, password, hasher)?)
+            .await?;
         Ok(())
     }
 

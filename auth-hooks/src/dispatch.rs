@@ -24,6 +24,10 @@ impl AuthHookRegistry {
     /// - A failure (an error, a caught panic, an overrun `timeout_ms`) is logged with the
     ///   phase and hook name; under `log` the next hook runs, under `raise` the phase
     ///   stops with `Err(AuthHookError::Failed)`.
+    /// - In `before_login` a panic or an overrun timeout stops the phase with
+    ///   `Err(AuthHookError::Failed)` under either policy: a gate that crashed or hung
+    ///   decided nothing, so it never lets a login through. `log` there tolerates only
+    ///   errors a hook returns on purpose.
     ///
     /// Sync hooks run inline; async hooks are awaited on the caller's executor (any
     /// executor, a single-threaded one included). Dropping the returned future cancels
@@ -257,7 +261,7 @@ fn settle_unsuccessful(
         Err(failure) => failure,
     };
     match policy {
-        ErrorPolicy::Log => {
+        ErrorPolicy::Log if !(phase.can_reject() && failure.is_fault()) => {
             tracing::error!(
                 phase = phase.as_str(),
                 hook = &*hook.name,
@@ -266,12 +270,13 @@ fn settle_unsuccessful(
             );
             Ok(())
         }
-        ErrorPolicy::Raise => {
+        _ => {
             tracing::error!(
                 phase = phase.as_str(),
                 hook = &*hook.name,
+                policy = policy.as_str(),
                 error = %failure,
-                "auth hook failed; stopping under the `raise` policy"
+                "auth hook failed; stopping the phase"
             );
             Err(AuthHookError::Failed(AuthHookExecutionError {
                 phase,

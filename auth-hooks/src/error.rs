@@ -68,6 +68,14 @@ pub enum HookFailure {
     TimedOut(Duration),
 }
 
+impl HookFailure {
+    /// Whether the hook crashed or hung (a panic, a timeout) rather than returning an
+    /// error: in `before_login` such a fault denies the login under every policy.
+    pub fn is_fault(&self) -> bool {
+        matches!(self, HookFailure::Panicked(_) | HookFailure::TimedOut(_))
+    }
+}
+
 impl fmt::Display for HookFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -19,6 +19,10 @@ pub enum ErrorPolicy {
     /// [`AuthHookExecutionError`](crate::AuthHookExecutionError).
     Raise,
     /// The failure is logged through `tracing` and the next hook runs.
+    ///
+    /// In `before_login` this is fail-open for errors a hook returns (announced with a
+    /// warning when set), never for a hook that panicked or overran its timeout: those
+    /// deny the login under every policy, and a reject always denies.
     Log,
 }
 

@@ -74,7 +74,7 @@ impl AuthHookRegistry {
         if phase.can_reject() && policy == ErrorPolicy::Log {
             tracing::warn!(
                 phase = phase.as_str(),
-                "auth hooks: `{phase} = log` is fail-open: a failing {phase} hook no longer denies the login"
+                "auth hooks: `{phase} = log` is fail-open: a {phase} hook that returns an error no longer denies the login (a panic, a timeout or a reject still does)"
             );
         }
         self.policies.set(phase, policy);

@@ -244,6 +244,43 @@ fn a_panic_is_caught_and_handled_under_the_policy() {
 }
 
 #[test]
+fn under_log_a_before_login_panic_or_timeout_still_stops_the_phase_but_an_error_does_not() {
+    // A returned error is the one failure `log` tolerates in the gate.
+    let mut r = Recorded::default();
+    r.policy(Phase::BeforeLogin, ErrorPolicy::Log)
+        .fail(Phase::BeforeLogin, "flaky")
+        .ok(Phase::BeforeLogin, "next");
+    r.registry.run_blocking(Phase::BeforeLogin, &ctx()).unwrap();
+    assert_eq!(r.ran(), ["flaky", "next"]);
+
+    // A panic decided nothing: the phase stops, as under `raise`.
+    let mut r = Recorded::default();
+    r.policy(Phase::BeforeLogin, ErrorPolicy::Log)
+        .panic(Phase::BeforeLogin, "buggy")
+        .ok(Phase::BeforeLogin, "never");
+    let (result, logs) = capture_logs(|| r.registry.run_blocking(Phase::BeforeLogin, &ctx()));
+    assert!(
+        matches!(result, Err(AuthHookError::Failed(f)) if matches!(f.source, HookFailure::Panicked(_)))
+    );
+    assert_eq!(r.ran(), ["buggy"]);
+    assert!(
+        logs.contains("policy=\"log\"") || logs.contains("policy=log"),
+        "{logs}"
+    );
+
+    // Nor does a hang: the timeout stops the phase.
+    let mut r = AuthHookRegistry::new();
+    r.set_policy(Phase::BeforeLogin, ErrorPolicy::Log);
+    let slow = HookOptions::default().timeout(Duration::from_millis(20));
+    r.register_async_with("before_login", "slow", slow, sleeper(5_000))
+        .unwrap();
+    let err = block_on(r.run(Phase::BeforeLogin, &ctx())).unwrap_err();
+    assert!(
+        matches!(err, AuthHookError::Failed(f) if matches!(f.source, HookFailure::TimedOut(_)))
+    );
+}
+
+#[test]
 fn a_panic_inside_an_async_hook_is_caught_too() {
     let mut r = AuthHookRegistry::new();
     r.register_async(

@@ -1,6 +1,8 @@
 //! Faults in hooks around a real login: a `before_login` hook that errors, panics,
 //! hangs past its timeout or is cancelled with the request never lets a login through
-//! under the fail-closed default and never leaves a session or token behind.
+//! and never leaves a session or token behind: under the fail-closed default for all
+//! four, and under `before_login = log` for all but a returned error (the explicit,
+//! announced opt-out).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -50,13 +52,25 @@ fn nothing_created(fx: &Fixture) {
     assert!(fx.blocklist.is_empty());
 }
 
+/// Every fault under every policy, but a returned error under `log` (the one explicit
+/// opt-out, tested below): a panic or a hang is never tolerated in the gate.
+const DENYING: [(Fault, ErrorPolicy); 5] = [
+    (Fault::Error, ErrorPolicy::Raise),
+    (Fault::Panic, ErrorPolicy::Raise),
+    (Fault::Hang, ErrorPolicy::Raise),
+    (Fault::Panic, ErrorPolicy::Log),
+    (Fault::Hang, ErrorPolicy::Log),
+];
+
 #[tokio::test]
 async fn a_failing_before_login_hook_denies_the_login_and_creates_nothing() {
-    for fault in [Fault::Error, Fault::Panic, Fault::Hang] {
-        let fx = Fixture::new(faulty(fault));
+    for (fault, policy) in DENYING {
+        let mut hooks = faulty(fault);
+        hooks.set_policy(Phase::BeforeLogin, policy);
+        let fx = Fixture::new(hooks);
         let err = fx.flow.login(ada(PASSWORD), request()).await.unwrap_err();
         let LoginError::HookFailed(failed) = &err else {
-            panic!("{fault:?}: {err:?}")
+            panic!("{fault:?} under {policy}: {err:?}")
         };
         assert_eq!(
             (failed.phase, failed.hook.as_str()),

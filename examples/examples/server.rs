@@ -12,6 +12,9 @@
 //! directory (`AUTH_HOOKS_DEMO_DB=<path>` for another file, `:memory:` for none). The
 //! session key is random per start, so a restart logs everybody out.
 //!
+//! `AUTH_HOOKS_POLICIES='{"on_login": "raise"}'` sets the hooks' error policies; a bad
+//! phase or value stops the start with a message naming it.
+//!
 //! `AUTH_HOOKS_DEMO_EXIT_AFTER=<seconds>` stops the server after that long (for CI).
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -23,6 +26,7 @@ use auth_hooks::flow::{
     AuthFlow, JwtKeys, PasswordBackend, PasswordHasher, SessionKey, SessionManager, SqliteStore,
     TokenManager,
 };
+use auth_hooks::HookPolicies;
 use auth_hooks_axum::{routes, AuthState, WebConfig};
 use axum::response::Redirect;
 use axum::routing::get;
@@ -69,6 +73,15 @@ async fn store(hasher: &PasswordHasher) -> Result<Arc<SqliteStore>, Box<dyn std:
     Ok(Arc::new(store))
 }
 
+/// The error policies from `AUTH_HOOKS_POLICIES` (JSON), or the defaults.
+fn policies() -> Result<HookPolicies, String> {
+    match std::env::var("AUTH_HOOKS_POLICIES") {
+        Ok(json) => serde_json::from_str(&json)
+            .map_err(|e| format!("AUTH_HOOKS_POLICIES is not valid: {e}")),
+        Err(_) => Ok(HookPolicies::default()),
+    }
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
@@ -82,7 +95,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         auth_hooks::builtin::audit,
         auth_hooks::builtin::lockout,
         auth_hooks::builtin::revoke_other_sessions,
-    )?;
+    )?
+    .with_policies(policies()?);
 
     let hasher = PasswordHasher::owasp();
     let store = store(&hasher).await?;

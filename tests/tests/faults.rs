@@ -176,3 +176,55 @@ fn a_log_policy_on_before_login_is_announced_as_fail_open() {
     });
     assert!(!quiet.contains("WARN"), "{quiet}");
 }
+
+/// An `on_login` hook that waits 60 s; the login is cancelled while it does.
+fn slow_on_login(started: &Arc<AtomicUsize>) -> AuthHookRegistry {
+    let mut hooks = AuthHookRegistry::new();
+    let seen = started.clone();
+    hooks
+        .register_async(
+            "on_login",
+            "slow_audit",
+            move |_: &AuthHookContext| -> HookFuture<'_> {
+                seen.fetch_add(1, Ordering::SeqCst);
+                Box::pin(async {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    Ok(())
+                })
+            },
+        )
+        .unwrap();
+    hooks
+}
+
+#[tokio::test]
+async fn a_login_cancelled_while_on_login_runs_revokes_the_session_and_tokens_it_created() {
+    let started = Arc::new(AtomicUsize::new(0));
+    let fx = Fixture::new(slow_on_login(&started));
+    let cancelled = tokio::time::timeout(
+        Duration::from_millis(100),
+        fx.flow.login(ada(PASSWORD), request()),
+    )
+    .await;
+    assert!(
+        cancelled.is_err(),
+        "the login should still have been waiting"
+    );
+    assert_eq!(started.load(Ordering::SeqCst), 1, "on_login had started");
+    // The revocation runs on a spawned task: give it a (bounded) moment.
+    for _ in 0..100 {
+        if fx.sessions.is_empty() && fx.blocklist.len() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        fx.sessions.is_empty(),
+        "the session of a cancelled login was left behind"
+    );
+    assert_eq!(
+        fx.blocklist.len(),
+        3,
+        "both tokens of the cancelled login and their family are blocked"
+    );
+}

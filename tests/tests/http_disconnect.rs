@@ -1,6 +1,7 @@
-//! A client that hangs up while a `before_login` hook still runs: the server drops the
-//! login with the connection, so the hook is cancelled where it waits, no later hook
-//! runs, and no session or token is ever created, under either policy.
+//! A client that hangs up mid-login: the server drops the login with the connection.
+//! While a `before_login` hook runs, the hook is cancelled where it waits, no later hook
+//! runs and nothing is created, under either policy; while `on_login` runs, the session
+//! and tokens already created are revoked.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use std::time::Duration;
 use auth_hooks::{AuthHookContext, AuthHookRegistry, ErrorPolicy, HookFuture, Phase};
 use auth_hooks_axum::WebConfig;
 use tests::flow_support::{Fixture, PASSWORD};
-use tests::http_support::serve;
+use tests::http_support::{serve, TestServer};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
@@ -51,6 +52,17 @@ fn hooks(progress: &Arc<Progress>, policy: ErrorPolicy) -> AuthHookRegistry {
     hooks
 }
 
+/// Ada's JSON login, as raw HTTP/1.1 (the test holds the socket to hang up on it).
+fn raw_login(server: &TestServer) -> String {
+    let body = serde_json::json!({ "username": "ada", "password": PASSWORD }).to_string();
+    format!(
+        "POST /login HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len(),
+        addr = server.addr,
+    )
+}
+
 /// Waits (bounded) until `done` holds.
 async fn until(what: &str, done: impl Fn() -> bool) {
     for _ in 0..200 {
@@ -69,15 +81,11 @@ async fn a_client_gone_mid_before_login_leaves_no_session_under_either_policy() 
         let (server, stores) =
             serve(Fixture::new(hooks(&progress, policy)), WebConfig::default()).await;
 
-        let body = serde_json::json!({ "username": "ada", "password": PASSWORD }).to_string();
-        let request = format!(
-            "POST /login HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len(),
-            addr = server.addr,
-        );
         let mut socket = TcpStream::connect(server.addr).await.unwrap();
-        socket.write_all(request.as_bytes()).await.unwrap();
+        socket
+            .write_all(raw_login(&server).as_bytes())
+            .await
+            .unwrap();
         until("the hook to start", || {
             progress.started.load(Ordering::SeqCst) == 1
         })
@@ -123,5 +131,42 @@ async fn the_same_login_kept_open_succeeds_so_the_test_above_can_fail() {
     assert_eq!(progress.finished.load(Ordering::SeqCst), 1);
     assert_eq!(progress.on_login.load(Ordering::SeqCst), 1);
     assert!(!stores.sessions.is_empty());
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_gone_mid_on_login_leaves_no_valid_session_or_token() {
+    let started = Arc::new(AtomicUsize::new(0));
+    let mut hooks = AuthHookRegistry::new();
+    let seen = started.clone();
+    hooks
+        .register_async(
+            "on_login",
+            "slow_audit",
+            move |_: &AuthHookContext| -> HookFuture<'_> {
+                seen.fetch_add(1, Ordering::SeqCst);
+                Box::pin(async {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    Ok(())
+                })
+            },
+        )
+        .unwrap();
+    let (server, stores) = serve(Fixture::new(hooks), WebConfig::default()).await;
+    let mut socket = TcpStream::connect(server.addr).await.unwrap();
+    socket
+        .write_all(raw_login(&server).as_bytes())
+        .await
+        .unwrap();
+    until("on_login to start", || started.load(Ordering::SeqCst) == 1).await;
+    assert_eq!(
+        stores.sessions.len(),
+        1,
+        "the session exists while on_login runs"
+    );
+    drop(socket);
+    until("the session to be revoked", || stores.sessions.is_empty()).await;
+    // Both tokens, and their refresh family.
+    until("the tokens to be blocked", || stores.blocklist.len() == 3).await;
     server.stop().await;
 }

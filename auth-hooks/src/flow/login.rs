@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::builtin::lockout::Lockout;
+use crate::flow::undo::{Created, Pending};
 use crate::flow::{
     AuthBackend, AuthOutcome, AuthenticatedUser, BackendError, Credentials, LoginError, NewSession,
     SessionId, SessionManager, TokenManager, TokenPair,
@@ -72,11 +73,6 @@ pub struct LoginSuccess {
     pub session: Option<NewSession>,
     /// The new tokens, when the flow has tokens.
     pub tokens: Option<TokenPair>,
-}
-
-struct Created {
-    session: Option<NewSession>,
-    tokens: Option<TokenPair>,
 }
 
 impl AuthFlow {
@@ -161,7 +157,9 @@ impl AuthFlow {
     ///    and/or the tokens.
     /// 5. Runs `on_login` with the user, session and token metadata. If it fails under
     ///    `raise`, the session and tokens just created are revoked before the error
-    ///    is returned.
+    ///    is returned; if the login is cancelled while it runs (the future dropped, as
+    ///    when the client hangs up), they are revoked on a spawned Tokio task (feature
+    ///    `tokio`; without a runtime that is logged as an error, and they expire).
     pub async fn login_with(
         &self,
         credentials: Credentials,
@@ -203,9 +201,10 @@ impl AuthFlow {
         };
         drop(credentials);
 
-        let created = self
+        let pending = self
             .create(&user, options.previous_session.as_ref())
             .await?;
+        let created = pending.created();
 
         let mut ctx = base.to_builder().user_id(user.id.clone());
         if let Some(shared) = user.shared_user() {
@@ -222,9 +221,10 @@ impl AuthFlow {
         let ctx = ctx.build();
 
         if let Err(error) = self.hooks.run(Phase::OnLogin, &ctx).await {
-            self.undo(&user.id, &created).await;
+            pending.undo().await;
             return Err(LoginError::from_hook(error));
         }
+        let created = pending.keep();
         Ok(LoginSuccess {
             user,
             session: created.session,
@@ -236,7 +236,7 @@ impl AuthFlow {
         &self,
         user: &AuthenticatedUser,
         previous: Option<&SessionId>,
-    ) -> Result<Created, LoginError> {
+    ) -> Result<Pending, LoginError> {
         let session = match &self.sessions {
             Some(sessions) => Some(sessions.rotate(previous, &user.id).await.map_err(|error| {
                 tracing::error!(user_id = %user.id, %error, "login refused: the session could not be stored");
@@ -248,33 +248,28 @@ impl AuthFlow {
             Some(tokens) => match tokens.issue(&user.id) {
                 Ok(pair) => Some(pair),
                 Err(error) => {
+                    tracing::error!(user_id = %user.id, %error, "login refused: tokens could not be issued");
                     let created = Created {
                         session,
                         tokens: None,
                     };
-                    tracing::error!(user_id = %user.id, %error, "login refused: tokens could not be issued");
-                    self.undo(&user.id, &created).await;
+                    self.pending(&user.id, created).undo().await;
                     return Err(error.into());
                 }
             },
             None => None,
         };
-        Ok(Created { session, tokens })
+        Ok(self.pending(&user.id, Created { session, tokens }))
     }
 
-    /// Revokes what a login created, when the login is refused after all.
-    async fn undo(&self, user_id: &str, created: &Created) {
-        if let (Some(sessions), Some(session)) = (&self.sessions, &created.session) {
-            if let Err(error) = sessions.revoke_by_hash(&session.meta.id_hash).await {
-                tracing::error!(%user_id, %error, "could not revoke the session of a refused login; it stays valid until it expires");
-            }
-        }
-        if let (Some(tokens), Some(pair)) = (&self.tokens, &created.tokens) {
-            if let Err(error) = tokens.revoke_issued(pair).await {
-                tracing::error!(%user_id, %error, "could not revoke the tokens of a refused login; they stay valid until they expire");
-            }
-        }
-        tracing::warn!(%user_id, "login undone: what it created was revoked");
+    /// `created` on probation: revoked unless the login completes.
+    fn pending(&self, user_id: &str, created: Created) -> Pending {
+        Pending::new(
+            user_id,
+            self.sessions.as_ref(),
+            self.tokens.as_ref(),
+            created,
+        )
     }
 }
 

@@ -106,6 +106,8 @@ mod login;
 #[cfg(feature = "flow")]
 mod logout;
 #[cfg(feature = "flow")]
+mod undo;
+#[cfg(feature = "flow")]
 mod users;
 
 #[cfg(feature = "flow")]

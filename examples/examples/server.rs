@@ -2,7 +2,8 @@
 //!
 //! A login page and a `/me` page on http://127.0.0.1:3000 (set `PORT` for another
 //! port), with hooks around every login: a deny-list, an audit trail, a lockout after
-//! five failures, and "log out my other sessions" on each login.
+//! five failures of one account, a block after twenty failures from one address, and
+//! "log out my other sessions" on each login.
 //!
 //! Sign in as `ada` with the password `correct horse battery staple`. `mallory`
 //! (password `mallory's password`) is on the deny-list and gets the hook's message.
@@ -21,6 +22,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use auth_hooks::builtin::ip_throttle::IpThrottle;
 use auth_hooks::builtin::lockout::Lockout;
 use auth_hooks::flow::{
     AuthFlow, JwtKeys, PasswordBackend, PasswordHasher, SessionKey, SessionManager, SqliteStore,
@@ -93,6 +95,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let hooks = auth_hooks::ready!(
         crate::security,
         auth_hooks::builtin::audit,
+        auth_hooks::builtin::ip_throttle,
         auth_hooks::builtin::lockout,
         auth_hooks::builtin::revoke_other_sessions,
     )?
@@ -105,6 +108,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .hooks(hooks)
         .sessions(SessionManager::new(SessionKey::generate()?, store.clone()))
         .tokens(TokenManager::new(JwtKeys::hs256_random()?, store.clone()))
+        .extension(IpThrottle::new(store.clone()))
         .lockout(Lockout::new(store))
         .build()?;
 

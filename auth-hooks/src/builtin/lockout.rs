@@ -16,7 +16,8 @@
 //! The key is the login name, trimmed and lower-cased: unknown names are counted too,
 //! so a lockout says nothing about whether an account exists. The flip side of any
 //! per-account lockout: anyone can lock an account by failing on purpose; pair it with
-//! per-IP rate limiting at the edge.
+//! [`ip_throttle`](crate::builtin::ip_throttle), which stops one client address from
+//! failing against many accounts.
 //!
 //! Without the [`Lockout`] extension, `check` fails with
 //! [`MissingExtension`] (logged as an error): under
@@ -78,6 +79,7 @@ pub struct Lockout {
     store: Arc<dyn AttemptStore>,
     config: LockoutConfig,
     clock: Arc<dyn Clock>,
+    key: fn(&AuthHookContext) -> Option<String>,
 }
 
 /// The message a locked-out user sees.
@@ -86,10 +88,21 @@ pub const LOCKED_MESSAGE: &str = "Too many failed login attempts. Please try aga
 impl Lockout {
     /// Counters in `store`, default configuration, system clock.
     pub fn new(store: Arc<dyn AttemptStore>) -> Self {
+        Self::keyed(store, LockoutConfig::default(), Self::key)
+    }
+
+    /// Counters in `store` under the key `key` makes of a context (a login that gives
+    /// no key is never counted nor locked).
+    pub(crate) fn keyed(
+        store: Arc<dyn AttemptStore>,
+        config: LockoutConfig,
+        key: fn(&AuthHookContext) -> Option<String>,
+    ) -> Self {
         Lockout {
             store,
-            config: LockoutConfig::default(),
+            config,
             clock: Arc::new(SystemClock),
+            key,
         }
     }
 
@@ -118,7 +131,7 @@ impl Lockout {
 
     /// How long the login in `ctx` stays locked, if it is.
     pub async fn retry_after(&self, ctx: &AuthHookContext) -> Result<Option<Duration>, StoreError> {
-        let Some(key) = Self::key(ctx) else {
+        let Some(key) = (self.key)(ctx) else {
             return Ok(None);
         };
         let now = self.clock.now();
@@ -133,7 +146,7 @@ impl Lockout {
     /// Counts a failure of the login in `ctx`; locks it when the limit is reached.
     /// Returns whether it is now locked.
     pub async fn record_failure(&self, ctx: &AuthHookContext) -> Result<bool, StoreError> {
-        let Some(key) = Self::key(ctx) else {
+        let Some(key) = (self.key)(ctx) else {
             return Ok(false);
         };
         let now = self.clock.now();
@@ -144,10 +157,10 @@ impl Lockout {
         if failures >= self.config.max_failures {
             self.store.lock(&key, now + self.config.lock_period).await?;
             tracing::warn!(
-                login = ctx.username(),
+                %key,
                 failures,
                 lock_secs = self.config.lock_period.as_secs(),
-                "login locked after repeated failures"
+                "locked after repeated login failures"
             );
             return Ok(true);
         }
@@ -156,7 +169,7 @@ impl Lockout {
 
     /// Clears the failures of the login in `ctx`.
     pub async fn reset(&self, ctx: &AuthHookContext) -> Result<(), StoreError> {
-        match Self::key(ctx) {
+        match (self.key)(ctx) {
             Some(key) => self.store.reset(&key).await,
             None => Ok(()),
         }
@@ -190,9 +203,26 @@ fn lockout<'a>(
 #[before_login(priority = 900000)]
 pub async fn check(ctx: &AuthHookContext) -> Result<(), HookError> {
     let lockout = lockout(ctx, "auth_hooks::builtin::lockout::check")?;
+    refuse_if_locked(
+        lockout,
+        ctx,
+        LOCKED_MESSAGE,
+        "login name locked after repeated failures",
+    )
+    .await
+}
+
+/// Refuses the login in `ctx` with `message` and a `retry_after` (HTTP 429) while
+/// `lockout` holds it locked.
+pub(crate) async fn refuse_if_locked(
+    lockout: &Lockout,
+    ctx: &AuthHookContext,
+    message: &'static str,
+    reason: &'static str,
+) -> Result<(), HookError> {
     if let Some(retry_after) = lockout.retry_after(ctx).await? {
-        return Err(AuthHookReject::new(LOCKED_MESSAGE)
-            .with_reason("login name locked after repeated failures")
+        return Err(AuthHookReject::new(message)
+            .with_reason(reason)
             .with_retry_after(retry_after)
             .into());
     }

@@ -17,11 +17,13 @@
 //! | module | phases | needs in the context |
 //! |---|---|---|
 //! | [`audit`] | all four | nothing |
+//! | [`ip_throttle`] | `before_login`, `on_login_failed` | [`IpThrottle`](ip_throttle::IpThrottle) |
 //! | [`lockout`] | `before_login`, `on_login_failed`, `on_login` | [`Lockout`](lockout::Lockout) |
 //! | [`revoke_other_sessions`] | `on_login` | `Arc<SessionManager>` |
 //!
 //! [`AuthFlow`](crate::flow::AuthFlow) attaches what they need
-//! (`AuthFlowBuilder::lockout`, `AuthFlowBuilder::sessions`). A built-in hook that
+//! (`AuthFlowBuilder::lockout`, `AuthFlowBuilder::sessions`,
+//! `AuthFlowBuilder::extension`). A built-in hook that
 //! does not find its extension fails with [`MissingExtension`] and logs an error saying
 //! what to configure: under `before_login`'s default `raise` policy, the login is
 //! refused (fail closed).
@@ -33,6 +35,7 @@
 use std::fmt;
 
 pub mod audit;
+pub mod ip_throttle;
 pub mod lockout;
 pub mod revoke_other_sessions;
 

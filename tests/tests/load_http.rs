@@ -47,12 +47,24 @@ const BAN_EVERY: usize = 25;
 /// counts as in flight.
 const HOOK_IO: Duration = Duration::from_millis(25);
 /// The fewest requests that must have been inside that hook at once: proof that the
-/// load really was concurrent, not a queue.
+/// load really was concurrent, not a queue. With argon2 at test cost a login takes far
+/// less than a millisecond of CPU, so only an await lets requests pile up (a sync hook
+/// never sees more than the two workers); in 25 ms, 180 to 350 of the thousand did,
+/// debug and release alike, on a busy two-core machine.
 const MIN_IN_FLIGHT: usize = 50;
 /// In-flight limit of the setup and checking phases (not under test).
 const SETUP_CONCURRENCY: usize = 64;
 /// The most a whole test may take.
 const BUDGET: Duration = Duration::from_secs(120);
+/// How long the Redis test's instances wait for a reply from Redis. Both instances and
+/// the client share two worker threads, so under this load a reply waits far longer on
+/// the scheduler than on Redis: in a debug build, seconds. With the default (2 s) a
+/// quarter of the debug run's refreshes answered 503 (fail closed, as designed); the
+/// release build passes with the default too. Below the client's 10 s, so a slow reply
+/// still shows as a 503, not as a client timeout.
+const REDIS_RESPONSE_TIMEOUT: Duration = Duration::from_secs(8);
+/// The JWT secret both instances share.
+const JWT_SECRET: [u8; 32] = [9; 32];
 
 /// What attempt `i` of the login test does.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -65,6 +77,7 @@ enum Attempt {
     WrongPassword(usize),
 }
 
+/// The deterministic plan of the login test: attempt `i`'s kind.
 fn plan(i: usize) -> Attempt {
     match i % BAN_EVERY {
         0 => Attempt::Banned,
@@ -73,10 +86,12 @@ fn plan(i: usize) -> Attempt {
     }
 }
 
+/// User `k`'s login name.
 fn login_of(k: usize) -> String {
     format!("user-{k:02}")
 }
 
+/// User `k`'s id.
 fn user_id_of(k: usize) -> String {
     format!("u-{k:02}")
 }
@@ -115,6 +130,7 @@ async fn send(request: RequestBuilder) -> Result<Reply, String> {
     })
 }
 
+/// A transport error with its causes (`timed out`, `connection reset`…).
 fn describe(error: reqwest::Error) -> String {
     let mut text = error.to_string();
     let mut source = std::error::Error::source(&error);
@@ -576,17 +592,6 @@ async fn a_thousand_concurrent_logouts_run_on_logout_once_each_and_revoke_every_
     .await;
 }
 
-/// How long the Redis test's instances wait for a reply from Redis. Both instances and
-/// the client share two worker threads, so under this load a reply waits far longer on
-/// the scheduler than on Redis: in a debug build, seconds. With the default (2 s) a
-/// quarter of the debug run's refreshes answered 503 (fail closed, as designed); the
-/// release build passes with the default too. Below the client's 10 s, so a slow reply
-/// still shows as a 503, not as a client timeout.
-const REDIS_RESPONSE_TIMEOUT: Duration = Duration::from_secs(8);
-
-/// The JWT secret both instances share.
-const JWT_SECRET: [u8; 32] = [9; 32];
-
 /// One app instance on `store`: tokens only, an `on_logout` hook tallying by the access
 /// token's id under `name`.
 async fn instance(store: RedisStore, tally: &Arc<HookTally>, name: &'static str) -> TestServer {
@@ -715,113 +720,130 @@ async fn refresh_under_load_on_two_servers_sharing_a_redis_blocklist() {
         let Some(setup) = redis_support::redis_store(test).await else {
             return;
         };
-        let hasher = PasswordHasher::for_tests();
-        for k in 0..USERS {
-            setup
-                .add_user(&user_id_of(k), &login_of(k), PASSWORD, &hasher)
-                .await
-                .unwrap();
-        }
-        // Two instances, each with its own connection, under one prefix: one Redis.
-        let connect = || {
-            RedisStore::connect(
-                RedisConfig::new(redis_support::redis_url())
-                    .prefix(setup.prefix())
-                    .response_timeout(REDIS_RESPONSE_TIMEOUT),
-            )
-        };
-        let tally = HookTally::new();
-        let a = instance(connect().await.unwrap(), &tally, "logout_on_a").await;
-        let b = instance(connect().await.unwrap(), &tally, "logout_on_b").await;
-
-        // The reuse race: each refresh token is presented on A and, at the same
-        // moment, replayed on B.
-        let pairs = log_in_everywhere(&[&a, &b]).await;
-        let http = client();
-        let urls = [a.url("/refresh"), b.url("/refresh")];
-        let results = all_at_once(2 * N, |j| {
-            let refresh = &pairs[j / 2].1;
-            send(
-                http.post(&urls[j % 2])
-                    .json(&json!({ "refresh_token": refresh })),
-            )
-        })
-        .await;
-        let replies = load_replies(test, "POST /refresh (A and B racing)", results);
-        let mut wins = [0usize; 2];
-        let mut winners = Vec::with_capacity(N);
-        for (i, race) in replies.chunks(2).enumerate() {
-            let statuses = [race[0].status, race[1].status];
-            let winner = match statuses {
-                [StatusCode::OK, StatusCode::UNAUTHORIZED] => 0,
-                [StatusCode::UNAUTHORIZED, StatusCode::OK] => 1,
-                _ => panic!(
-                    "token #{i}: exactly one of the two refreshes must succeed, got {statuses:?} \
-                     ({}, {})",
-                    race[0].body, race[1].body
-                ),
-            };
-            wins[winner] += 1;
-            winners.push(token_pair(&race[winner]));
-        }
-        report(
-            test,
-            &format!("race won on A: {}, on B: {}", wins[0], wins[1]),
-        );
-
-        // The losing presentation is reuse: it revoked the whole family, so the pair
-        // the winner got is dead too, on both instances.
-        let (access, refresh): (Vec<String>, Vec<String>) = winners.into_iter().unzip();
-        for server in [&a, &b] {
-            let statuses = me_with_bearers(server, &access).await;
-            assert!(
-                statuses.iter().all(|s| *s == StatusCode::UNAUTHORIZED),
-                "a winner's access token outlived its revoked family: {:?}",
-                statuses
-                    .iter()
-                    .filter(|s| **s != StatusCode::UNAUTHORIZED)
-                    .count()
-            );
-        }
-        let statuses = refresh_each(&b, &refresh).await;
-        assert!(statuses.iter().all(|s| *s == StatusCode::UNAUTHORIZED));
-
-        // Logouts on A, all at once, are seen by B: the even logins are logged out,
-        // the odd ones stay valid on B (so B does accept A's tokens).
-        let pairs = log_in_everywhere(&[&a]).await;
-        let logout = a.url("/logout");
-        let out: Vec<usize> = (0..N).step_by(2).collect();
-        let results = all_at_once(out.len(), |j| {
-            let access = &pairs[out[j]].0;
-            send(
-                http.post(&logout)
-                    .header(AUTHORIZATION, format!("Bearer {access}")),
-            )
-        })
-        .await;
-        for reply in load_replies(test, "POST /logout (bearer, on A)", results) {
-            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-            assert_eq!(reply.body["revoked"], true);
-        }
-        tally.assert_once_each("logout_on_a", out.iter().map(|&i| jti_of(&pairs[i].0)));
-        assert!(tally.runs("logout_on_b").is_empty());
-
-        let (access, refresh): (Vec<String>, Vec<String>) = pairs.into_iter().unzip();
-        let me = me_with_bearers(&b, &access).await;
-        let renewed = refresh_each(&b, &refresh).await;
-        for i in 0..N {
-            let expected = if i % 2 == 0 {
-                StatusCode::UNAUTHORIZED
-            } else {
-                StatusCode::OK
-            };
-            assert_eq!(me[i], expected, "GET /me on B with token #{i}");
-            assert_eq!(renewed[i], expected, "POST /refresh on B with token #{i}");
-        }
-
-        a.stop().await;
-        b.stop().await;
+        // In a task of its own, so that the prefix is cleaned up even when it fails.
+        let outcome = tokio::spawn(refresh_races_and_shared_logouts(test, setup.clone())).await;
         redis_support::cleanup(&setup).await;
+        if let Err(failure) = outcome {
+            std::panic::resume_unwind(failure.into_panic());
+        }
     })
     .await;
+}
+
+/// Two instances on one Redis (under `setup`'s prefix): a refresh token presented on
+/// both at once works exactly once, and a logout on one is honoured by the other.
+async fn refresh_races_and_shared_logouts(test: &'static str, setup: RedisStore) {
+    let hasher = PasswordHasher::for_tests();
+    for k in 0..USERS {
+        setup
+            .add_user(&user_id_of(k), &login_of(k), PASSWORD, &hasher)
+            .await
+            .unwrap();
+    }
+    // Two instances, each with its own connection, under one prefix: one Redis.
+    let connect = || {
+        RedisStore::connect(
+            RedisConfig::new(redis_support::redis_url())
+                .prefix(setup.prefix())
+                .response_timeout(REDIS_RESPONSE_TIMEOUT),
+        )
+    };
+    let tally = HookTally::new();
+    let a = instance(connect().await.unwrap(), &tally, "logout_on_a").await;
+    let b = instance(connect().await.unwrap(), &tally, "logout_on_b").await;
+
+    // The reuse race: each refresh token is presented on A and, at the same
+    // moment, replayed on B.
+    let pairs = log_in_everywhere(&[&a, &b]).await;
+    let http = client();
+    let urls = [a.url("/refresh"), b.url("/refresh")];
+    let results = all_at_once(2 * N, |j| {
+        let refresh = &pairs[j / 2].1;
+        send(
+            http.post(&urls[j % 2])
+                .json(&json!({ "refresh_token": refresh })),
+        )
+    })
+    .await;
+    let replies = load_replies(test, "POST /refresh (A and B racing)", results);
+    let mut wins = [0usize; 2];
+    let mut winners = Vec::with_capacity(N);
+    for (i, race) in replies.chunks(2).enumerate() {
+        let statuses = [race[0].status, race[1].status];
+        let winner = match statuses {
+            [StatusCode::OK, StatusCode::UNAUTHORIZED] => 0,
+            [StatusCode::UNAUTHORIZED, StatusCode::OK] => 1,
+            _ => panic!(
+                "token #{i}: exactly one of the two refreshes must succeed, got {statuses:?} \
+                     ({}, {})",
+                race[0].body, race[1].body
+            ),
+        };
+        wins[winner] += 1;
+        winners.push(token_pair(&race[winner]));
+    }
+    report(
+        test,
+        &format!("race won on A: {}, on B: {}", wins[0], wins[1]),
+    );
+
+    // The losing presentation is reuse: it revoked the whole family, so the pair
+    // the winner got is dead too, on both instances.
+    let (access, refresh): (Vec<String>, Vec<String>) = winners.into_iter().unzip();
+    for server in [&a, &b] {
+        let statuses = me_with_bearers(server, &access).await;
+        let alive = statuses
+            .iter()
+            .filter(|s| **s != StatusCode::UNAUTHORIZED)
+            .count();
+        assert_eq!(
+            alive, 0,
+            "winners' access tokens outlived their revoked family"
+        );
+    }
+    let statuses = refresh_each(&b, &refresh).await;
+    let alive = statuses
+        .iter()
+        .filter(|s| **s != StatusCode::UNAUTHORIZED)
+        .count();
+    assert_eq!(
+        alive, 0,
+        "winners' refresh tokens outlived their revoked family"
+    );
+
+    // Logouts on A, all at once, are seen by B: the even logins are logged out,
+    // the odd ones stay valid on B (so B does accept A's tokens).
+    let pairs = log_in_everywhere(&[&a]).await;
+    let logout = a.url("/logout");
+    let out: Vec<usize> = (0..N).step_by(2).collect();
+    let results = all_at_once(out.len(), |j| {
+        let access = &pairs[out[j]].0;
+        send(
+            http.post(&logout)
+                .header(AUTHORIZATION, format!("Bearer {access}")),
+        )
+    })
+    .await;
+    for reply in load_replies(test, "POST /logout (bearer, on A)", results) {
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        assert_eq!(reply.body["revoked"], true);
+    }
+    tally.assert_once_each("logout_on_a", out.iter().map(|&i| jti_of(&pairs[i].0)));
+    assert!(tally.runs("logout_on_b").is_empty());
+
+    let (access, refresh): (Vec<String>, Vec<String>) = pairs.into_iter().unzip();
+    let me = me_with_bearers(&b, &access).await;
+    let renewed = refresh_each(&b, &refresh).await;
+    for i in 0..N {
+        let expected = if i % 2 == 0 {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::OK
+        };
+        assert_eq!(me[i], expected, "GET /me on B with token #{i}");
+        assert_eq!(renewed[i], expected, "POST /refresh on B with token #{i}");
+    }
+
+    a.stop().await;
+    b.stop().await;
 }

@@ -1,11 +1,14 @@
 //! JWTs: the blocklist is checked on every path that accepts a token (access, refresh,
-//! logout), refresh tokens are single-use, and revoking one revokes its family.
+//! logout), refresh tokens are single-use, revoking one revokes its family, and a store
+//! failure during a refresh does not spend the token.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use auth_hooks::flow::{
-    AuthError, JtiBlocklist, JwtKeys, LogoutTarget, MemoryJtiBlocklist, TokenManager, TokenPair,
+    AuthError, AuthFlow, JtiBlocklist, JwtKeys, LogoutTarget, MemoryJtiBlocklist, MemoryUserStore,
+    PasswordBackend, PasswordHasher, PasswordUser, StoreError, TokenManager, TokenPair, UserStore,
 };
 use auth_hooks::{AuthHookRegistry, TokenKind};
 use tests::conformance::jti_blocklist_conformance;
@@ -306,4 +309,66 @@ fn token_debug_output_is_redacted() {
         JwtKeys::hs256(b"short").is_err(),
         "keys under 32 bytes are refused"
     );
+}
+
+/// Users whose next `find_by_id` fails, once, when armed.
+struct FlakyUsers {
+    users: MemoryUserStore,
+    fail_next: AtomicBool,
+}
+
+#[auth_hooks::flow::async_trait]
+impl UserStore for FlakyUsers {
+    async fn find_by_login(&self, login: &str) -> Result<Option<PasswordUser>, StoreError> {
+        self.users.find_by_login(login).await
+    }
+    async fn find_by_id(&self, id: &str) -> Result<Option<PasswordUser>, StoreError> {
+        if self.fail_next.swap(false, Ordering::SeqCst) {
+            return Err(StoreError::new("user store timed out (test double)"));
+        }
+        self.users.find_by_id(id).await
+    }
+    async fn update_password_hash(&self, id: &str, hash: &str) -> Result<(), StoreError> {
+        self.users.update_password_hash(id, hash).await
+    }
+}
+
+#[tokio::test]
+async fn a_user_store_failure_during_refresh_is_retryable_and_logs_nobody_out() {
+    let hasher = PasswordHasher::for_tests();
+    let users = Arc::new(FlakyUsers {
+        users: MemoryUserStore::new(),
+        fail_next: AtomicBool::new(false),
+    });
+    users.users.add("u-ada", "ada", PASSWORD, &hasher).unwrap();
+    let flow = AuthFlow::builder(PasswordBackend::new(users.clone(), hasher))
+        .hooks(AuthHookRegistry::new())
+        .tokens(TokenManager::new(
+            JwtKeys::hs256([9u8; 32]).unwrap(),
+            Arc::new(MemoryJtiBlocklist::new()),
+        ))
+        .build()
+        .unwrap();
+    let pair = flow
+        .login(ada(PASSWORD), request())
+        .await
+        .unwrap()
+        .tokens
+        .unwrap();
+
+    users.fail_next.store(true, Ordering::SeqCst);
+    let err = flow.refresh(pair.refresh.token.expose()).await.unwrap_err();
+    assert!(matches!(err, AuthError::StoreUnavailable(_)), "{err:?}");
+
+    // "Try again later" meant it: the same token works, and the login is intact.
+    let renewed = flow
+        .refresh(pair.refresh.token.expose())
+        .await
+        .expect("the retry succeeds");
+    flow.authenticate_token(pair.access.token.expose())
+        .await
+        .expect("the login's access token still works");
+    flow.authenticate_token(renewed.access.token.expose())
+        .await
+        .unwrap();
 }

@@ -75,17 +75,18 @@ impl AuthFlow {
             .tokens
             .as_ref()
             .ok_or(AuthError::NotConfigured("token"))?;
-        let pair = tokens.refresh(refresh_token).await?;
-        let user = self.backend.resolve_user(&pair.access.meta.subject).await;
-        if !matches!(user, Ok(Some(_))) {
-            if let Err(error) = tokens.revoke_issued(&pair).await {
-                tracing::error!(%error, "could not revoke a refused refresh's new tokens");
+        // The user is looked up before the token's single use is spent: a store that
+        // fails here answers 503 and the client may retry with the same token.
+        let claims = tokens.decode_refresh(refresh_token)?;
+        match self.backend.resolve_user(&claims.sub).await {
+            Ok(Some(_)) => Ok(tokens.refresh(refresh_token).await?),
+            Ok(None) => {
+                if let Err(error) = tokens.revoke_family(&claims).await {
+                    tracing::error!(%error, "could not revoke the tokens of a user who is gone");
+                }
+                Err(AuthError::UnknownUser)
             }
-            return Err(match user {
-                Err(error) => AuthError::StoreUnavailable(error),
-                _ => AuthError::UnknownUser,
-            });
+            Err(error) => Err(AuthError::StoreUnavailable(error)),
         }
-        Ok(pair)
     }
 }

@@ -357,6 +357,12 @@ impl TokenManager {
         self.verify(token, TokenKind::Access).await
     }
 
+    /// Checks a refresh token's signature, kind and expiry only: neither the blocklist
+    /// nor its single use (the flow reads its subject before spending it).
+    pub(crate) fn decode_refresh(&self, token: &str) -> Result<Claims, TokenError> {
+        self.decode(token, TokenKind::Refresh, true)
+    }
+
     /// Exchanges a refresh token for a new pair of the same family (not fresh).
     ///
     /// The refresh token is checked like any other (blocklist included), then blocked:

@@ -125,9 +125,14 @@ pub async fn serve(
 
 /// A client that follows no redirect, keeps no cookie and times out.
 pub fn client() -> reqwest::Client {
+    client_with_timeout(REQUEST_TIMEOUT)
+}
+
+/// [`client`] with another per-request timeout (load tests queue many requests).
+pub fn client_with_timeout(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(REQUEST_TIMEOUT)
+        .timeout(timeout)
         .user_agent("auth-hooks-tests/1.0")
         .build()
         .expect("client builds")

@@ -1,7 +1,7 @@
 //! What each flow error answers over HTTP. Details are logged here, once; the client
 //! gets only the status and a safe message.
 
-use auth_hooks::flow::{AuthError, LoginError, LogoutError};
+use auth_hooks::flow::{AuthError, LoginError, LogoutError, StoreError};
 use axum::http::StatusCode;
 
 use crate::WebError;
@@ -13,6 +13,7 @@ impl From<LoginError> for WebError {
     /// | `InvalidCredentials` | 401 | "Invalid username or password." |
     /// | `LockedOut` | 429 + `Retry-After` | the hook's safe message |
     /// | `HookFailed` | 401 | "Login rejected." (the failure is logged) |
+    /// | `HookFailed` by a [`StoreError`] | 503 + `Retry-After` | generic (a hook's store, as the lockout's counters, is down) |
     /// | `MalformedCredentials` | 422 | what is missing |
     /// | `StoreUnavailable` | 503 + `Retry-After` | generic |
     fn from(error: LoginError) -> Self {
@@ -26,6 +27,17 @@ impl From<LoginError> for WebError {
                 message,
                 ..
             } => WebError::too_many_requests(message, retry_after),
+            LoginError::HookFailed(failure)
+                if failure.hook_error().is_some_and(caused_by_store) =>
+            {
+                tracing::error!(
+                    phase = %failure.phase,
+                    hook = %failure.hook,
+                    cause = %failure.source,
+                    "login refused: an auth hook's store is unavailable"
+                );
+                WebError::unavailable()
+            }
             LoginError::HookFailed(failure) => {
                 tracing::warn!(
                     phase = %failure.phase,
@@ -74,6 +86,19 @@ impl From<LogoutError> for WebError {
         tracing::error!(%error, "logout failed");
         WebError::unavailable()
     }
+}
+
+/// Whether `error`, or an error it wraps, is a [`StoreError`]: the login failed on an
+/// outage, which a retry may get past, not on anything about the user.
+fn caused_by_store(error: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = next {
+        if error.is::<StoreError>() {
+            return true;
+        }
+        next = error.source();
+    }
+    false
 }
 
 /// Backend messages are written as phrases ("a `username` … is required"); the
@@ -138,6 +163,45 @@ mod tests {
         for (error, status, text) in cases {
             let web = WebError::from(error);
             assert_eq!((web.status(), web.message()), (status, text));
+        }
+    }
+
+    /// A hook's error wrapping a store's, as an application hook might.
+    #[derive(Debug, thiserror::Error)]
+    #[error("deny-list lookup failed")]
+    struct Wrapped(#[source] StoreError);
+
+    fn hook_failed(source: HookFailure) -> LoginError {
+        LoginError::HookFailed(AuthHookExecutionError {
+            phase: Phase::BeforeLogin,
+            hook: "auth_hooks::builtin::lockout::check".into(),
+            source,
+        })
+    }
+
+    #[test]
+    fn a_hook_failing_on_a_store_is_503_not_a_rejection() {
+        for error in [
+            Box::new(StoreError::new("redis at 10.0.0.5 refused")) as auth_hooks::BoxError,
+            Box::new(Wrapped(StoreError::new("redis at 10.0.0.5 refused"))),
+        ] {
+            let web = WebError::from(hook_failed(HookFailure::Error(error)));
+            assert_eq!(
+                (web.status(), web.message()),
+                (StatusCode::SERVICE_UNAVAILABLE, WebError::UNAVAILABLE)
+            );
+        }
+        // Any other failure is still the hook's refusal.
+        for failure in [
+            HookFailure::Error(Box::new(std::io::Error::other("store unavailable"))),
+            HookFailure::Panicked("store unavailable".into()),
+            HookFailure::TimedOut(Duration::from_millis(30)),
+        ] {
+            let web = WebError::from(hook_failed(failure));
+            assert_eq!(
+                (web.status(), web.message()),
+                (StatusCode::UNAUTHORIZED, WebError::LOGIN_REJECTED)
+            );
         }
     }
 

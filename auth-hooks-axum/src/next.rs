@@ -46,7 +46,8 @@ pub enum UnsafeNext {
 /// characters or whitespace, whose every percent-decoding (up to four rounds) is just
 /// as clean, and which a WHATWG URL parser (the `url` crate, as browsers parse)
 /// resolves to the same origin. The result is that parser's serialization of the path,
-/// query and fragment (non-ASCII percent-encoded), safe for a `Location` header.
+/// query and fragment (non-ASCII percent-encoded, dot segments resolved), which passes
+/// the same checks again: safe for a `Location` header.
 ///
 /// ```
 /// use auth_hooks_axum::next::{validate_next, UnsafeNext};
@@ -60,35 +61,40 @@ pub fn validate_next(raw: &str) -> Result<String, UnsafeNext> {
     if raw.is_empty() || raw.len() > MAX_NEXT_LEN {
         return Err(UnsafeNext::Length);
     }
-    check_form(raw, Form::Raw)?;
-
-    // A consumer further on may decode the value and redirect again: every decoding
-    // must be as safe as the value itself.
-    let mut current = raw.to_owned();
-    let mut settled = false;
-    for _ in 0..DECODE_ROUNDS {
-        let decoded = percent_decode_str(&current)
-            .decode_utf8()
-            .map_err(|_| UnsafeNext::Encoded)?
-            .into_owned();
-        if decoded == current {
-            settled = true;
-            break;
-        }
-        check_form(&decoded, Form::Decoded).map_err(|_| UnsafeNext::Encoded)?;
-        current = decoded;
-    }
-    if !settled {
-        // Encoded more deeply than anyone legitimately needs.
-        return Err(UnsafeNext::Encoded);
-    }
+    check_every_decoding(raw)?;
 
     let base = Url::parse(PROBE_BASE).expect("the probe base is a valid URL");
     let resolved = base.join(raw).map_err(|_| UnsafeNext::OtherOrigin)?;
     if resolved.origin() != base.origin() {
         return Err(UnsafeNext::OtherOrigin);
     }
-    Ok(resolved[Position::BeforePath..].to_owned())
+    let path = resolved[Position::BeforePath..].to_owned();
+    // Resolving removes dot segments, which can leave an empty first segment:
+    // `/a/..//evil.com` (or `/%2e%2e//evil.com`) becomes `//evil.com`, another host
+    // in a `Location` header. What is sent must pass every check itself.
+    check_every_decoding(&path)?;
+    Ok(path)
+}
+
+/// The form checks on `value` and on each of its percent-decodings: a consumer
+/// further on may decode the value and redirect again, so every decoding must be as
+/// safe as the value itself.
+fn check_every_decoding(value: &str) -> Result<(), UnsafeNext> {
+    check_form(value, Form::Raw)?;
+    let mut current = value.to_owned();
+    for _ in 0..DECODE_ROUNDS {
+        let decoded = percent_decode_str(&current)
+            .decode_utf8()
+            .map_err(|_| UnsafeNext::Encoded)?
+            .into_owned();
+        if decoded == current {
+            return Ok(());
+        }
+        check_form(&decoded, Form::Decoded).map_err(|_| UnsafeNext::Encoded)?;
+        current = decoded;
+    }
+    // Encoded more deeply than anyone legitimately needs.
+    Err(UnsafeNext::Encoded)
 }
 
 /// [`validate_next`], falling back to `default` for a missing or unsafe value (the
@@ -213,6 +219,27 @@ mod tests {
     }
 
     #[test]
+    fn dot_segments_collapsing_to_a_scheme_relative_path_are_refused() {
+        // Resolving dot segments can leave an empty first segment: `/a/..//evil.com`
+        // is `//evil.com`, which a browser reads as another host (found by cargo-fuzz).
+        for raw in [
+            "/a/..//evil.com",
+            "/.//evil.com",
+            "/./..//evil.com",
+            "/a/b/../..//evil.com",
+            "/%2e%2e//evil.com",
+            "/a/%2E%2E//evil.com",
+            "/%2e//evil.com",
+            "/*a/..//eysb?+tab=1*",
+        ] {
+            assert_eq!(refused(raw), UnsafeNext::SchemeRelative, "{raw:?}");
+        }
+        // Dot segments that leave a path on the site are fine.
+        assert_eq!(validate_next("/a/../b//c").as_deref(), Ok("/b//c"));
+        assert_eq!(validate_next("/a/./b").as_deref(), Ok("/a/b"));
+    }
+
+    #[test]
     fn backslashes_are_refused_anywhere() {
         assert_eq!(refused("\\\\evil.com"), UnsafeNext::NotRootRelative);
         assert_eq!(refused("\\/evil.com"), UnsafeNext::NotRootRelative);
@@ -299,6 +326,19 @@ mod tests {
                 // And once more after decoding, as a careless consumer might.
                 let decoded = percent_decode_str(&path).decode_utf8_lossy().into_owned();
                 prop_assert!(!decoded.starts_with("//") && !decoded.starts_with("/\\"), "{:?} -> {:?}", raw, decoded);
+            }
+        }
+
+        #[test]
+        fn dot_segments_never_resolve_to_another_host(
+            segments in proptest::collection::vec(
+                prop_oneof![Just("a"), Just("."), Just(".."), Just(""), Just("%2e"), Just("%2E%2e"), Just("evil.com")],
+                1..8,
+            )
+        ) {
+            let raw = format!("/{}", segments.join("/"));
+            if let Ok(path) = validate_next(&raw) {
+                prop_assert!(!path.starts_with("//"), "{:?} -> {:?}", raw, path);
             }
         }
 

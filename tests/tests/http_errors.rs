@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use auth_hooks::{AuthHookContext, AuthHookRegistry, AuthHookReject, Phase};
-use auth_hooks_axum::WebConfig;
+use auth_hooks_axum::{WebConfig, WebError};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, ORIGIN, RETRY_AFTER};
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
@@ -189,6 +189,36 @@ async fn session_store_down_is_503_for_login_and_me() {
         cookie_value(logout.headers(), "session").is_none(),
         "the cookie is kept for a retry"
     );
+}
+
+#[tokio::test]
+async fn attempt_store_down_is_503_not_a_rejection() {
+    // The lockout's before_login check cannot read its counters: the login is refused
+    // (fail-closed) as an outage to retry, not as a "Login rejected." about the user.
+    let store = FailingStore::down();
+    let fixture = Fixture::with(
+        hooks(),
+        FixtureOptions {
+            attempt_store: Some(store.clone() as Arc<_>),
+            ..FixtureOptions::default()
+        },
+    );
+    let (server, stores) = serve(fixture, WebConfig::default()).await;
+    for password in [PASSWORD, "wrong"] {
+        let response = login(&server, json!({ "username": "ada", "password": password })).await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().contains_key(RETRY_AFTER));
+        assert!(cookie_value(response.headers(), "session").is_none());
+        let text = response.text().await.unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).unwrap(),
+            json!({ "error": WebError::UNAVAILABLE })
+        );
+    }
+    assert!(stores.sessions.is_empty());
+    store.set_down(false);
+    let response = login(&server, json!({ "username": "ada", "password": PASSWORD })).await;
+    assert_eq!(response.status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -72,9 +72,10 @@
 //! [`AuthHookRegistry::run`] (async, any executor) and
 //! [`AuthHookRegistry::run_blocking`] (no runtime at all) run a phase's hooks in
 //! order under the phase's [`ErrorPolicy`]: `raise` stops on a failure, `log` logs it
-//! and goes on. Defaults: `before_login = raise`, the rest `log`. A reject in
-//! `before_login` always stops the login. Panics are caught and count as failures; in
-//! `before_login` a panic or a timeout stops the login under either policy.
+//! and goes on. Defaults: `before_login` and `on_login_failed` `raise`, `on_login` and
+//! `on_logout` `log`. A reject in `before_login` always stops the login. Panics are
+//! caught and count as failures; in `before_login` a panic or a timeout stops the login
+//! under either policy.
 //!
 //! # What a hook sees
 //! An [`AuthHookContext`]: the user, the credentials with every secret removed

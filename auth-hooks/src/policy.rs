@@ -56,8 +56,11 @@ impl FromStr for ErrorPolicy {
 
 /// The [`ErrorPolicy`] of every phase.
 ///
-/// Defaults are fail-closed where it matters: `before_login = raise`, every later
-/// phase `log` (the login already happened). Loads with serde from a map such as
+/// Defaults are fail-closed where it matters: `before_login = raise` (a broken gate
+/// lets nobody in) and `on_login_failed = raise` (a failure that cannot be counted is
+/// not answered as a plain wrong password: otherwise, with the counters' store unable
+/// to write, the lockout stops counting while a right password still stands out);
+/// `on_login` and `on_logout` `log` (the login or logout already happened). Loads with serde from a map such as
 /// `{ "before_login": "raise", "on_login": "log" }`; a missing phase keeps its
 /// default, an unknown phase or value is an error (never a silent fallback).
 /// OpenViper's keys (`before_login_error`, …) are accepted as aliases.
@@ -84,7 +87,8 @@ pub struct HookPolicies {
     /// Policy of `on_logout` (default `log`).
     #[serde(alias = "on_logout_error")]
     pub on_logout: ErrorPolicy,
-    /// Policy of `on_login_failed` (default `log`).
+    /// Policy of `on_login_failed` (default `raise`: an uncounted failure fails the login
+    /// as a hook failure, 503 when a store is down).
     #[serde(alias = "on_login_failed_error")]
     pub on_login_failed: ErrorPolicy,
 }
@@ -95,7 +99,7 @@ impl Default for HookPolicies {
             before_login: ErrorPolicy::Raise,
             on_login: ErrorPolicy::Log,
             on_logout: ErrorPolicy::Log,
-            on_login_failed: ErrorPolicy::Log,
+            on_login_failed: ErrorPolicy::Raise,
         }
     }
 }
@@ -144,12 +148,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_fail_closed_before_login_only() {
+    fn defaults_fail_closed_before_login_and_on_login_failed() {
         let p = HookPolicies::default();
         assert_eq!(p.get(Phase::BeforeLogin), ErrorPolicy::Raise);
         assert_eq!(p.get(Phase::OnLogin), ErrorPolicy::Log);
         assert_eq!(p.get(Phase::OnLogout), ErrorPolicy::Log);
-        assert_eq!(p.get(Phase::OnLoginFailed), ErrorPolicy::Log);
+        assert_eq!(p.get(Phase::OnLoginFailed), ErrorPolicy::Raise);
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The lockout built-in: 5 failures in 900 s lock a login name for 900 s, counted the
-//! same for unknown names, cleared by a success, fail-closed without its store.
+//! same for unknown names, cleared by a success, fail-closed without its store, and
+//! never answering "wrong password" for a failure it could not count.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use auth_hooks::builtin::lockout::LOCKED_MESSAGE;
-use auth_hooks::flow::{AttemptStore, Credentials, LoginError, MemoryAttemptStore};
+use auth_hooks::flow::{AttemptStore, Credentials, LoginError, MemoryAttemptStore, StoreError};
 use auth_hooks::AuthHookRegistry;
 use tests::conformance::attempt_store_conformance;
 use tests::flow_support::{ada, request, FailingStore, Fixture, FixtureOptions, PASSWORD};
@@ -150,4 +151,54 @@ async fn a_counter_store_failure_fails_closed() {
     );
     store.set_down(false);
     assert!(fx.flow.login(ada(PASSWORD), request()).await.is_ok());
+}
+
+/// Counters that can be read but not written (a full disk, a read-only replica).
+struct ReadOnlyAttempts(MemoryAttemptStore);
+
+#[auth_hooks::flow::async_trait]
+impl AttemptStore for ReadOnlyAttempts {
+    async fn record_failure(&self, _: &str, _: SystemTime, _: Duration) -> Result<u32, StoreError> {
+        Err(StoreError::new("database or disk is full (test double)"))
+    }
+    async fn lock(&self, _: &str, _: SystemTime) -> Result<(), StoreError> {
+        Err(StoreError::new("database or disk is full (test double)"))
+    }
+    async fn locked_until(
+        &self,
+        key: &str,
+        now: SystemTime,
+    ) -> Result<Option<SystemTime>, StoreError> {
+        self.0.locked_until(key, now).await
+    }
+    async fn reset(&self, key: &str) -> Result<(), StoreError> {
+        self.0.reset(key).await
+    }
+    async fn remove_expired(&self, now: SystemTime) -> Result<usize, StoreError> {
+        self.0.remove_expired(now).await
+    }
+}
+
+#[tokio::test]
+async fn a_failure_that_cannot_be_counted_is_not_answered_as_a_wrong_password() {
+    // Otherwise the lockout would stop counting while the store cannot write, and
+    // unlimited guesses would each answer "wrong password" until the right one.
+    let fx = Fixture::with(
+        lockout_hooks(),
+        FixtureOptions {
+            attempt_store: Some(Arc::new(ReadOnlyAttempts(MemoryAttemptStore::new()))),
+            ..Default::default()
+        },
+    );
+    for _ in 0..10 {
+        let err = fx
+            .flow
+            .login(Credentials::password("ada", "guess"), request())
+            .await
+            .unwrap_err();
+        let LoginError::HookFailed(failed) = &err else {
+            panic!("an uncounted failure answered as {err:?}")
+        };
+        assert_eq!(failed.hook, "auth_hooks::builtin::lockout::count");
+    }
 }

@@ -143,6 +143,17 @@ impl PasswordHasher {
     /// `Ok(false)` for a wrong password; an error for a malformed hash or an
     /// unacceptable password. Comparison is constant-time (done by `argon2`).
     pub fn verify(&self, password: &str, phc: &str) -> Result<bool, PasswordError> {
+        self.verify_and_check(password, phc)
+            .map(|(matches, _)| matches)
+    }
+
+    /// [`verify`](Self::verify) and, on a match, [`needs_rehash`](Self::needs_rehash),
+    /// from one parse of `phc`: `(matches, needs_rehash)`.
+    pub(crate) fn verify_and_check(
+        &self,
+        password: &str,
+        phc: &str,
+    ) -> Result<(bool, bool), PasswordError> {
         self.check_input(password)?;
         let parsed =
             PasswordHash::new(phc).map_err(|e| PasswordError::MalformedHash(e.to_string()))?;
@@ -158,8 +169,8 @@ impl PasswordHasher {
             )));
         }
         match self.argon2().verify_password(password.as_bytes(), &parsed) {
-            Ok(()) => Ok(true),
-            Err(argon2::password_hash::Error::Password) => Ok(false),
+            Ok(()) => Ok((true, self.parsed_needs_rehash(&parsed))),
+            Err(argon2::password_hash::Error::Password) => Ok((false, false)),
             Err(e) => Err(PasswordError::MalformedHash(e.to_string())),
         }
     }
@@ -182,13 +193,17 @@ impl PasswordHasher {
     /// Whether `phc` should be replaced by a hash with the current parameters: another
     /// algorithm, version or cost, or a string that does not parse.
     pub fn needs_rehash(&self, phc: &str) -> bool {
-        let Ok(parsed) = PasswordHash::new(phc) else {
-            return true;
-        };
+        match PasswordHash::new(phc) {
+            Ok(parsed) => self.parsed_needs_rehash(&parsed),
+            Err(_) => true,
+        }
+    }
+
+    fn parsed_needs_rehash(&self, parsed: &PasswordHash<'_>) -> bool {
         if parsed.algorithm != argon2::ARGON2ID_IDENT || parsed.version != Some(0x13) {
             return true;
         }
-        match Params::try_from(&parsed) {
+        match Params::try_from(parsed) {
             Ok(params) => {
                 params.m_cost() != self.params.m_cost()
                     || params.t_cost() != self.params.t_cost()
@@ -241,6 +256,10 @@ mod tests {
         // A hash made with other parameters still verifies.
         assert!(other.verify("pw", &phc).unwrap());
         assert!(low.needs_rehash("not a phc string"));
+        // One parse for both answers, the same answers.
+        assert_eq!(low.verify_and_check("pw", &phc).unwrap(), (true, false));
+        assert_eq!(other.verify_and_check("pw", &phc).unwrap(), (true, true));
+        assert_eq!(other.verify_and_check("pW", &phc).unwrap(), (false, false));
     }
 
     #[test]

@@ -31,7 +31,8 @@
 //!
 //! After criterion, the bench prints each variant's ratio to `bare_axum`, measured again
 //! interleaved in one loop (the order rotating each round) so that all see the same
-//! machine state, and two diagnostic variants that split the overhead:
+//! machine state, as means and as medians (which preemption by other work on a shared
+//! machine does not inflate), and two diagnostic variants that split the overhead:
 //!
 //! - `bare_axum + csrf_guard`: `bare_axum` behind the routes' CSRF middleware;
 //! - `bare handler calling AuthFlow::login`: `bare_axum`'s extractor and answer around
@@ -379,11 +380,15 @@ fn bench(c: &mut Criterion) {
 }
 
 /// Times `rounds` logins of each variant, interleaved, and prints ratios to `bare_axum`.
+///
+/// Means, as in the flow bench, and medians: on a machine shared with other work,
+/// preemption inflates some logins by far more than the effect measured, and the
+/// median ignores them.
 fn ratios() {
     let setup = Setup::new();
     let rt = runtime();
     let rounds: u64 = 40_000;
-    let mut totals = [Duration::ZERO; Variant::ALL.len()];
+    let mut samples: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds as usize); Variant::ALL.len()];
     let mut apps: Vec<App> = Vec::new();
     let calls_before = HOOK_CALLS.load(Ordering::Relaxed);
     for round in 0..rounds {
@@ -397,7 +402,7 @@ fn ratios() {
             let request = request(round);
             let start = Instant::now();
             rt.block_on(send(&apps[i].router, request));
-            totals[i] += start.elapsed();
+            samples[i].push(start.elapsed().as_secs_f64() * 1e6);
         }
     }
     assert_eq!(
@@ -414,42 +419,67 @@ fn ratios() {
     }
     let owasp_us = start.elapsed().as_secs_f64() * 1e6 / 5.0;
 
-    let per = |d: Duration| d.as_secs_f64() * 1e6 / rounds as f64;
-    let base = per(totals[0]);
+    // (mean, median) of each variant, in µs.
+    let stats: Vec<(f64, f64)> = samples
+        .iter_mut()
+        .map(|times| {
+            let mean = times.iter().sum::<f64>() / times.len() as f64;
+            times.sort_by(f64::total_cmp);
+            (mean, times[times.len() / 2])
+        })
+        .collect();
+    let (base_mean, base_median) = stats[0];
     println!("\nInterleaved, {rounds} HTTP logins each (in process, argon2 m=8 KiB, t=1, p=1):");
     println!(
-        "  {:<40} {base:8.2} µs",
+        "  {:<38} {:>9} {:>9}   {:>22}   {:>22}",
+        "", "mean", "median", "mean vs bare_axum", "median vs bare_axum"
+    );
+    println!(
+        "  {:<38} {base_mean:6.2} µs {base_median:6.2} µs",
         "bare_axum (Json, lookup, verify, insert)"
     );
+    let versus = |t: f64, base: f64| {
+        format!(
+            "{:.3}x {:+6.2} µs {:+5.1}%",
+            t / base,
+            t - base,
+            100.0 * (t - base) / base
+        )
+    };
     for (i, variant) in Variant::ALL.iter().enumerate().skip(1) {
         if *variant == Variant::BareCsrf {
             println!("  diagnostics:");
         }
-        let t = per(totals[i]);
+        let (mean, median) = stats[i];
         println!(
-            "  {:<40} {t:8.2} µs  = {:.3}x bare_axum, {:+.2} µs ({:+.1}%)",
+            "  {:<38} {mean:6.2} µs {median:6.2} µs   {}   {}",
             variant.label(),
-            t / base,
-            t - base,
-            100.0 * (t - base) / base
+            versus(mean, base_mean),
+            versus(median, base_median),
         );
     }
-    let hooks10 = per(totals[2]) - per(totals[1]);
+    let hooks10 = stats[2].1 - stats[1].1;
     println!(
-        "  the 10 hooks themselves: {hooks10:+.2} µs a login ({:+.0} ns a hook)",
+        "  the 10 hooks themselves (medians): {hooks10:+.2} µs a login ({:+.0} ns a hook)",
         hooks10 * 100.0
     );
     for (i, name) in [(1, "0 hooks"), (2, "10 hooks")] {
-        let overhead = 100.0 * (per(totals[i]) - base) / base;
+        let mean = 100.0 * (stats[i].0 - base_mean) / base_mean;
+        let median = 100.0 * (stats[i].1 - base_median) / base_median;
         println!(
-            "  target (hooks + flow overhead <= 5% of bare_axum), {name}: {overhead:+.1}% {}",
-            if overhead <= 5.0 { "met" } else { "MISSED" }
+            "  target (hooks + flow overhead <= 5% of bare_axum), {name}: \
+             {mean:+.1}% (means), {median:+.1}% (medians): {}",
+            if mean.max(median) <= 5.0 {
+                "met"
+            } else {
+                "MISSED"
+            }
         );
     }
     println!(
         "  one argon2 verify at OWASP parameters (m=19 MiB, t=2): {owasp_us:.0} µs; \
          the 10-hook overhead is {:.3}% of a production login",
-        100.0 * (per(totals[2]) - base) / (owasp_us + per(totals[2]))
+        100.0 * (stats[2].1 - base_median) / (owasp_us + stats[2].1)
     );
 }
 

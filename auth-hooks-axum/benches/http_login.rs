@@ -30,7 +30,7 @@
 //!   (`black_box(ctx.username())` / `ctx.user_id()`) and counting itself in an atomic.
 //!
 //! After criterion, the bench prints each variant's ratio to `bare_axum`, measured again
-//! interleaved in one loop (the order rotating each round) so that all see the same
+//! interleaved in one loop (in a new random order each round) so that all see the same
 //! machine state, as means and as medians (which preemption by other work on a shared
 //! machine does not inflate), and two diagnostic variants that split the overhead:
 //!
@@ -391,14 +391,23 @@ fn ratios() {
     let mut samples: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds as usize); Variant::ALL.len()];
     let mut apps: Vec<App> = Vec::new();
     let calls_before = HOOK_CALLS.load(Ordering::Relaxed);
+    let mut order: [usize; Variant::ALL.len()] = std::array::from_fn(|i| i);
+    let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
     for round in 0..rounds {
         if round % CHUNK == 0 {
             // Fresh stores now and then, so no variant pays for a bigger map.
             apps = Variant::ALL.iter().map(|v| setup.app(*v)).collect();
         }
-        // The order rotates, so no variant always follows the same one.
-        for k in 0..Variant::ALL.len() {
-            let i = (round as usize + k) % Variant::ALL.len();
+        // A new order each round (Fisher-Yates, xorshift), so no variant always runs
+        // after the same one: what a login leaves behind (caches, the allocator's free
+        // lists) would otherwise favour or burden the next one the same way each time.
+        for i in (1..order.len()).rev() {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            order.swap(i, (rng % (i as u64 + 1)) as usize);
+        }
+        for &i in &order {
             let request = request(round);
             let start = Instant::now();
             rt.block_on(send(&apps[i].router, request));

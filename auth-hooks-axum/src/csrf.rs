@@ -27,8 +27,11 @@
 //! requirement: behind a proxy that rewrites `Host`, configure the public origin with
 //! [`CsrfProtection::allow_origin`].
 
-use axum::http::{header, HeaderMap, Method, Uri};
-use url::{Origin, Url};
+use axum::http::{header, HeaderMap, HeaderName, Method, Uri};
+use url::{Origin, Position, Url};
+
+/// `Sec-Fetch-Site`, named once (a `&str` name is parsed at every lookup).
+static SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 
 /// Why a state-changing request was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -107,25 +110,34 @@ impl CsrfProtection {
         if is_safe(method) || headers.contains_key(header::AUTHORIZATION) {
             return Ok(());
         }
-        if header_str(headers, "sec-fetch-site") == Some("cross-site") {
+        if header_str(headers, &SEC_FETCH_SITE) == Some("cross-site") {
             return Err(CsrfRejection::CrossSite);
         }
         let claimed = match (
-            header_str(headers, "origin"),
-            header_str(headers, "referer"),
+            header_str(headers, &header::ORIGIN),
+            header_str(headers, &header::REFERER),
         ) {
             (Some(origin), _) => origin,
             (None, Some(referer)) => referer,
             (None, None) => return Err(CsrfRejection::MissingOrigin),
         };
-        let claimed = Url::parse(claimed)
-            .map(|url| url.origin())
-            .map_err(|_| CsrfRejection::OriginMismatch)?;
+        let claimed_url = Url::parse(claimed).map_err(|_| CsrfRejection::OriginMismatch)?;
+        let claimed = claimed_url.origin();
         if !claimed.is_tuple() {
             return Err(CsrfRejection::OriginMismatch);
         }
         if self.allowed.is_empty() {
-            if Some(&claimed) == self.addressed_origin(&claimed, uri, headers).as_ref() {
+            let host = addressed_host(uri, headers);
+            // The usual case: `Host` is exactly the claimed URL's own serialized
+            // `host[:port]`. Parsing `scheme://host/` would then give back the same
+            // host and port (a parsed URL's serialization parses to itself), so the
+            // origins are equal without a second parse.
+            if host.is_some_and(|host| {
+                !host.is_empty() && host == &claimed_url[Position::BeforeHost..Position::AfterPort]
+            }) {
+                return Ok(());
+            }
+            if Some(&claimed) == self.addressed_origin(&claimed, host).as_ref() {
                 return Ok(());
             }
         } else if self.allowed.contains(&claimed) {
@@ -134,13 +146,13 @@ impl CsrfProtection {
         Err(CsrfRejection::OriginMismatch)
     }
 
-    /// The origin the request was addressed to: its `Host` (or the URI's authority, for
-    /// HTTP/2) in the claimed origin's scheme.
-    fn addressed_origin(&self, claimed: &Origin, uri: &Uri, headers: &HeaderMap) -> Option<Origin> {
+    /// The origin the request was addressed to: `host` (its `Host`, or the URI's
+    /// authority for HTTP/2) in the claimed origin's scheme.
+    fn addressed_origin(&self, claimed: &Origin, host: Option<&str>) -> Option<Origin> {
         let Origin::Tuple(scheme, _, _) = claimed else {
             return None;
         };
-        let host = header_str(headers, "host").or_else(|| uri.authority().map(|a| a.as_str()))?;
+        let host = host?;
         if host.contains(['/', '@', '?', '#', '\\']) {
             return None;
         }
@@ -157,7 +169,12 @@ fn is_safe(method: &Method) -> bool {
     )
 }
 
-fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+/// The `Host` header, or the URI's authority (HTTP/2).
+fn addressed_host<'r>(uri: &'r Uri, headers: &'r HeaderMap) -> Option<&'r str> {
+    header_str(headers, &header::HOST).or_else(|| uri.authority().map(|a| a.as_str()))
+}
+
+fn header_str<'h>(headers: &'h HeaderMap, name: &HeaderName) -> Option<&'h str> {
     headers
         .get(name)?
         .to_str()
@@ -170,6 +187,7 @@ fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+    use proptest::prelude::*;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -334,6 +352,42 @@ mod tests {
     }
 
     #[test]
+    fn host_and_origin_are_compared_as_origins_not_as_text() {
+        let csrf = CsrfProtection::same_host();
+        for (host, origin, expected) in [
+            // Equal as text (the fast path) and equal after normalization.
+            ("app.example", "http://app.example", true),
+            ("app.example:8080", "http://app.example:8080", true),
+            ("[::1]:3000", "http://[::1]:3000", true),
+            ("app.example", "https://app.example:443", true),
+            ("APP.example", "http://app.example", true),
+            ("app.example:80", "http://app.example", true),
+            ("[0:0::1]:3000", "http://[::1]:3000", true),
+            (
+                "XN--BCHER-KVA.example",
+                "http://xn--bcher-kva.example",
+                true,
+            ),
+            // Different origins.
+            ("app.example", "http://app.example:8080", false),
+            ("app.example:8080", "http://app.example", false),
+            ("app.example", "http://user@evil.example", false),
+            ("evil.example", "blob:http://app.example/uuid", false),
+            ("app.example:99999", "http://app.example:99999", false),
+        ] {
+            let mut map = HeaderMap::new();
+            map.insert("host", HeaderValue::from_str(host).unwrap());
+            map.insert("origin", HeaderValue::from_str(origin).unwrap());
+            assert_eq!(
+                csrf.check(&Method::POST, &"/login".parse().unwrap(), &map)
+                    .is_ok(),
+                expected,
+                "Host: {host}, Origin: {origin}"
+            );
+        }
+    }
+
+    #[test]
     fn configured_origins_replace_the_host_check() {
         let csrf = CsrfProtection::same_host()
             .allow_origin("https://app.example")
@@ -378,6 +432,45 @@ mod tests {
                 Err(InvalidOrigin(bad.into())),
                 "{bad}"
             );
+        }
+    }
+
+    /// The same-host check without its fast path: both origins parsed and compared.
+    fn same_host_reference(host: &str, origin: &str) -> bool {
+        let Ok(url) = Url::parse(origin) else {
+            return false;
+        };
+        let claimed = url.origin();
+        claimed.is_tuple()
+            && CsrfProtection::same_host()
+                .addressed_origin(&claimed, Some(host))
+                .as_ref()
+                == Some(&claimed)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn the_fast_path_agrees_with_comparing_parsed_origins(
+            host in r"(\[[0-9a-fA-F:.]{1,10}\]|[a-zA-Z0-9.%_-]{1,12})(:[0-9]{1,6})?",
+            other in r"(\[[0-9a-fA-F:.]{1,10}\]|[a-zA-Z0-9.%_-]{1,12})(:[0-9]{1,6})?",
+            same in any::<bool>(),
+            scheme in prop_oneof![
+                Just("http://"), Just("https://"), Just("ws://"), Just("ftp://"),
+                Just("blob:http://"), Just("file://"), Just("foo://"),
+            ],
+            user in prop_oneof![Just(""), Just("u@"), Just("u:p@")],
+            path in prop_oneof![Just(""), Just("/"), Just("/x?y#z")],
+        ) {
+            let origin = format!("{scheme}{user}{}{path}", if same { &host } else { &other });
+            let mut headers = HeaderMap::new();
+            headers.insert("host", HeaderValue::from_str(&host).unwrap());
+            headers.insert("origin", HeaderValue::from_str(&origin).unwrap());
+            let got = CsrfProtection::same_host()
+                .check(&Method::POST, &"/login".parse().unwrap(), &headers)
+                .is_ok();
+            prop_assert_eq!(got, same_host_reference(&host, &origin), "Host: {}, Origin: {}", host, origin);
         }
     }
 }

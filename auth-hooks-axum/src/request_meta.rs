@@ -30,7 +30,13 @@ pub fn request_meta(parts: &Parts, proxies: &TrustedProxies) -> RequestMeta {
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty());
     if let Some(user_agent) = user_agent {
-        meta = meta.user_agent(user_agent.chars().take(MAX_USER_AGENT).collect::<String>());
+        // At most MAX_USER_AGENT bytes is at most that many characters: no walk needed.
+        let user_agent = if user_agent.len() <= MAX_USER_AGENT {
+            user_agent.to_owned()
+        } else {
+            user_agent.chars().take(MAX_USER_AGENT).collect()
+        };
+        meta = meta.user_agent(user_agent);
     }
     meta
 }

@@ -39,11 +39,14 @@ pub(crate) async fn post_login(
     headers: HeaderMap,
     body: Result<LoginBody, WebError>,
 ) -> Response {
-    let format = LoginBody::format_of(&headers).unwrap_or(BodyFormat::Json);
     let body = match body {
         Ok(body) => body,
-        Err(error) => return failure(&state, format, error, None, None),
+        Err(error) => {
+            let format = LoginBody::format_of(&headers).unwrap_or(BodyFormat::Json);
+            return failure(&state, format, error, None, None);
+        }
     };
+    let format = body.format;
     let login_name = ["username", "email", "login"]
         .into_iter()
         .find_map(|key| body.fields.get(key)?.as_str())

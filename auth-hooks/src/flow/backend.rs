@@ -171,15 +171,17 @@ impl AuthBackend for PasswordBackend {
             cpu_heavy(|| self.hasher.dummy_verify(password));
             return Ok(AuthOutcome::InvalidCredentials);
         };
-        match cpu_heavy(|| self.hasher.verify(password, &user.password_hash)) {
-            Ok(true) if !user.disabled => {}
+        let needs_rehash = match cpu_heavy(|| {
+            self.hasher.verify_and_check(password, &user.password_hash)
+        }) {
+            Ok((true, needs_rehash)) if !user.disabled => needs_rehash,
             Ok(_) => return Ok(AuthOutcome::InvalidCredentials),
             Err(error) => {
                 tracing::error!(user_id = %user.id, %error, "stored password hash is unusable; login refused");
                 return Ok(AuthOutcome::InvalidCredentials);
             }
-        }
-        if self.hasher.needs_rehash(&user.password_hash) {
+        };
+        if needs_rehash {
             match cpu_heavy(|| self.hasher.hash(password)) {
                 Ok(new_hash) => match self.users.update_password_hash(&user.id, &new_hash).await {
                     Ok(()) => {

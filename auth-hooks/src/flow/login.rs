@@ -182,7 +182,7 @@ impl AuthFlow {
             Ok(AuthOutcome::InvalidCredentials) => {
                 drop(credentials);
                 let ctx = base
-                    .to_builder()
+                    .into_builder()
                     .metadata("failure", "invalid_credentials")
                     .build();
                 self.hooks
@@ -206,7 +206,8 @@ impl AuthFlow {
             .await?;
         let created = pending.created();
 
-        let mut ctx = base.to_builder().user_id(user.id.clone());
+        // The before_login context is not needed any more: moved, not copied.
+        let mut ctx = base.into_builder().user_id(user.id.clone());
         if let Some(shared) = user.shared_user() {
             ctx = ctx.shared_user(shared);
         }

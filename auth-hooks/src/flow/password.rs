@@ -143,6 +143,28 @@ impl PasswordHasher {
     /// `Ok(false)` for a wrong password; an error for a malformed hash or an
     /// unacceptable password. Comparison is constant-time (done by `argon2`).
     pub fn verify(&self, password: &str, phc: &str) -> Result<bool, PasswordError> {
+        self.verify_parsed(password, phc)
+            .map(|(matches, _)| matches)
+    }
+
+    /// [`verify`](Self::verify) and, on a match, [`needs_rehash`](Self::needs_rehash),
+    /// from one parse of `phc`: `(matches, needs_rehash)`.
+    #[cfg(feature = "flow")]
+    pub(crate) fn verify_and_check(
+        &self,
+        password: &str,
+        phc: &str,
+    ) -> Result<(bool, bool), PasswordError> {
+        let (matches, parsed) = self.verify_parsed(password, phc)?;
+        Ok((matches, matches && self.parsed_needs_rehash(&parsed)))
+    }
+
+    /// [`verify`](Self::verify), also returning the parsed hash.
+    fn verify_parsed<'p>(
+        &self,
+        password: &str,
+        phc: &'p str,
+    ) -> Result<(bool, PasswordHash<'p>), PasswordError> {
         self.check_input(password)?;
         let parsed =
             PasswordHash::new(phc).map_err(|e| PasswordError::MalformedHash(e.to_string()))?;
@@ -158,8 +180,8 @@ impl PasswordHasher {
             )));
         }
         match self.argon2().verify_password(password.as_bytes(), &parsed) {
-            Ok(()) => Ok(true),
-            Err(argon2::password_hash::Error::Password) => Ok(false),
+            Ok(()) => Ok((true, parsed)),
+            Err(argon2::password_hash::Error::Password) => Ok((false, parsed)),
             Err(e) => Err(PasswordError::MalformedHash(e.to_string())),
         }
     }
@@ -182,13 +204,17 @@ impl PasswordHasher {
     /// Whether `phc` should be replaced by a hash with the current parameters: another
     /// algorithm, version or cost, or a string that does not parse.
     pub fn needs_rehash(&self, phc: &str) -> bool {
-        let Ok(parsed) = PasswordHash::new(phc) else {
-            return true;
-        };
+        match PasswordHash::new(phc) {
+            Ok(parsed) => self.parsed_needs_rehash(&parsed),
+            Err(_) => true,
+        }
+    }
+
+    fn parsed_needs_rehash(&self, parsed: &PasswordHash<'_>) -> bool {
         if parsed.algorithm != argon2::ARGON2ID_IDENT || parsed.version != Some(0x13) {
             return true;
         }
-        match Params::try_from(&parsed) {
+        match Params::try_from(parsed) {
             Ok(params) => {
                 params.m_cost() != self.params.m_cost()
                     || params.t_cost() != self.params.t_cost()
@@ -241,6 +267,22 @@ mod tests {
         // A hash made with other parameters still verifies.
         assert!(other.verify("pw", &phc).unwrap());
         assert!(low.needs_rehash("not a phc string"));
+    }
+
+    #[test]
+    #[cfg(feature = "flow")]
+    fn verify_and_check_answers_like_verify_then_needs_rehash() {
+        let low = PasswordHasher::for_tests();
+        let other = PasswordHasher::new(16, 1, 1).unwrap();
+        let phc = low.hash("pw").unwrap();
+        assert_eq!(low.verify_and_check("pw", &phc).unwrap(), (true, false));
+        assert_eq!(other.verify_and_check("pw", &phc).unwrap(), (true, true));
+        // No rehash is asked for a wrong password.
+        assert_eq!(other.verify_and_check("pW", &phc).unwrap(), (false, false));
+        assert!(matches!(
+            low.verify_and_check("pw", "$argon2id$garbage"),
+            Err(PasswordError::MalformedHash(_))
+        ));
     }
 
     #[test]

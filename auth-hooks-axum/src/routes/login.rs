@@ -3,8 +3,11 @@
 use std::time::SystemTime;
 
 use auth_hooks::flow::{Credentials, LoginOptions, LoginSuccess, SessionId};
-use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode, Uri};
+use std::convert::Infallible;
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Json;
 use serde_json::{json, Value};
@@ -12,7 +15,7 @@ use serde_json::{json, Value};
 use crate::guard::query_next;
 use crate::next::{next_or, validate_next};
 use crate::page::{login_page, LoginPage};
-use crate::routes::no_store;
+use crate::routes::{no_store, SameSite};
 use crate::{
     AuthState, BodyFormat, HookRequest, LoginBody, RedirectIfAuthenticated, SessionCookie, WebError,
 };
@@ -34,17 +37,18 @@ pub(crate) async fn get_login(
 /// Logs in. A form gets a `303` to `next` (or home) with the cookie, or the page again
 /// with the error; JSON gets `{"user_id", "redirect", …tokens}` or `{"error"}`.
 pub(crate) async fn post_login(
+    _: SameSite,
     State(state): State<AuthState>,
     HookRequest(request): HookRequest,
-    headers: HeaderMap,
+    LoginHeaders {
+        format,
+        previous_session,
+    }: LoginHeaders,
     body: Result<LoginBody, WebError>,
 ) -> Response {
     let body = match body {
         Ok(body) => body,
-        Err(error) => {
-            let format = LoginBody::format_of(&headers).unwrap_or(BodyFormat::Json);
-            return failure(&state, format, error, None, None);
-        }
+        Err(error) => return failure(&state, format, error, None, None),
     };
     let format = body.format;
     let login_name = ["username", "email", "login"]
@@ -55,12 +59,7 @@ pub(crate) async fn post_login(
 
     // The session the client came with is ended as the new one starts: no fixation.
     let mut options = LoginOptions::default();
-    if let Some(previous) = state
-        .config()
-        .cookie
-        .read(&headers)
-        .and_then(|c| SessionId::parse(&c).ok())
-    {
+    if let Some(previous) = previous_session {
         options = options.replacing_session(previous);
     }
     let credentials = Credentials::from_json(Value::Object(body.fields))
@@ -75,6 +74,31 @@ pub(crate) async fn post_login(
             login_name.as_deref(),
             next.as_deref(),
         ),
+    }
+}
+
+/// What the login reads from the headers, without copying them: the format to answer
+/// in (JSON when the content type is unsupported) and the session the client came with.
+pub(crate) struct LoginHeaders {
+    format: BodyFormat,
+    previous_session: Option<SessionId>,
+}
+
+impl FromRequestParts<AuthState> for LoginHeaders {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AuthState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(LoginHeaders {
+            format: LoginBody::format_of(&parts.headers).unwrap_or(BodyFormat::Json),
+            previous_session: state
+                .config()
+                .cookie
+                .read(&parts.headers)
+                .and_then(|c| SessionId::parse(&c).ok()),
+        })
     }
 }
 

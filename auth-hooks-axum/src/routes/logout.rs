@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::extract::Presented;
 use crate::guard::wants_html;
-use crate::routes::no_store;
+use crate::routes::{no_store, SameSite};
 use crate::{AuthState, BodyFormat, HookRequest, LoginBody, SessionCookie, WebError};
 
 /// Logs out. With `Authorization: Bearer`, the token's whole login (its family) is
@@ -18,6 +18,7 @@ use crate::{AuthState, BodyFormat, HookRequest, LoginBody, SessionCookie, WebErr
 /// `303` to the login page; JSON gets `{"logged_out": true, "revoked": …}`. When the
 /// store cannot revoke, 503 and the cookie is kept, so the client can retry.
 pub(crate) async fn post_logout(
+    _: SameSite,
     State(state): State<AuthState>,
     HookRequest(request): HookRequest,
     headers: HeaderMap,

@@ -5,9 +5,10 @@ mod logout;
 mod me;
 mod refresh;
 
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue};
-use axum::middleware::{self, Next};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, Method, Uri};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -28,19 +29,14 @@ use crate::{AuthState, CsrfRejection, WebError};
 /// client's address.
 pub fn routes<S>(state: AuthState) -> Router<S> {
     let config = state.config().clone();
-    // The check passes safe methods, so the login page's GET goes through untouched.
-    let csrf = || middleware::from_fn_with_state(state.clone(), csrf_guard);
+    // POST /login and /logout check CSRF with the `SameSite` extractor, first of their
+    // arguments: the same check as `csrf_guard`, without a middleware layer per request.
     Router::new()
         .route(
             config.login_path(),
-            get(login::get_login)
-                .post(login::post_login)
-                .route_layer(csrf()),
+            get(login::get_login).post(login::post_login),
         )
-        .route(
-            config.logout_path(),
-            post(logout::post_logout).route_layer(csrf()),
-        )
+        .route(config.logout_path(), post(logout::post_logout))
         .route(config.me_path(), get(me::get_me))
         .route(config.refresh_path(), post(refresh::post_refresh))
         .with_state(state)
@@ -51,16 +47,42 @@ pub fn routes<S>(state: AuthState) -> Router<S> {
 /// cookie-authenticated routes with
 /// `axum::middleware::from_fn_with_state(auth_state, csrf_guard)`.
 pub async fn csrf_guard(State(state): State<AuthState>, request: Request, next: Next) -> Response {
-    if let Err(reason) =
-        state
-            .config()
-            .csrf
-            .check(request.method(), request.uri(), request.headers())
-    {
-        tracing::warn!(%reason, path = request.uri().path(), "cross-site request refused");
-        return WebError::forbidden(CsrfRejection::CLIENT_MESSAGE).into_response();
+    if let Err(refused) = check_csrf(&state, request.method(), request.uri(), request.headers()) {
+        return refused.into_response();
     }
     next.run(request).await
+}
+
+/// The CSRF check of [`csrf_guard`]: `Err` holds the 403 to answer.
+fn check_csrf(
+    state: &AuthState,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<(), WebError> {
+    state
+        .config()
+        .csrf
+        .check(method, uri, headers)
+        .map_err(|reason| {
+            tracing::warn!(%reason, path = uri.path(), "cross-site request refused");
+            WebError::forbidden(CsrfRejection::CLIENT_MESSAGE)
+        })
+}
+
+/// An extractor that refuses a cross-site request with 403, as [`csrf_guard`] does:
+/// the routes' own handlers take it first.
+pub(crate) struct SameSite;
+
+impl FromRequestParts<AuthState> for SameSite {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AuthState,
+    ) -> Result<Self, Self::Rejection> {
+        check_csrf(state, &parts.method, &parts.uri, &parts.headers).map(|()| SameSite)
+    }
 }
 
 /// Marks a response as not for any cache: it carries a user's data or a credential.

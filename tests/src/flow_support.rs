@@ -1,7 +1,7 @@
 //! What the flow tests share: a flow on memory stores with a manual clock and cheap
-//! argon2 parameters, and store doubles that fail.
+//! argon2 parameters, store doubles that fail, and a hook that never finishes.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -12,7 +12,7 @@ use auth_hooks::flow::{
     PasswordHasher, SessionKey, SessionManager, SessionRecord, SessionStore, StoreError,
     TokenManager,
 };
-use auth_hooks::{AuthHookRegistry, RequestMeta};
+use auth_hooks::{AuthHookContext, AuthHookRegistry, HookFuture, RequestMeta};
 
 /// The password of every test user.
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -262,4 +262,24 @@ impl AttemptStore for FailingStore {
         self.check()?;
         AttemptStore::remove_expired(&self.attempts, now).await
     }
+}
+
+/// Registers an async `phase` hook named `name` that counts its start in `started`, then
+/// waits a minute: a hook still running when its login is cancelled.
+pub fn register_stuck_hook(
+    hooks: &mut AuthHookRegistry,
+    phase: &str,
+    name: &'static str,
+    started: &Arc<AtomicUsize>,
+) {
+    let seen = started.clone();
+    hooks
+        .register_async(phase, name, move |_: &AuthHookContext| -> HookFuture<'_> {
+            seen.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                Ok(())
+            })
+        })
+        .unwrap();
 }

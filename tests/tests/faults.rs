@@ -12,7 +12,7 @@ use auth_hooks::flow::LoginError;
 use auth_hooks::{
     AuthHookContext, AuthHookRegistry, ErrorPolicy, HookFailure, HookFuture, HookOptions, Phase,
 };
-use tests::flow_support::{ada, request, Fixture, PASSWORD};
+use tests::flow_support::{ada, register_stuck_hook, request, Fixture, PASSWORD};
 use tests::logs::capture_logs;
 
 /// How a `before_login` hook goes wrong.
@@ -96,20 +96,7 @@ async fn a_login_cancelled_while_before_login_runs_creates_nothing_under_either_
     for policy in [ErrorPolicy::Raise, ErrorPolicy::Log] {
         let started = Arc::new(AtomicUsize::new(0));
         let mut hooks = AuthHookRegistry::new();
-        let seen = started.clone();
-        hooks
-            .register_async(
-                "before_login",
-                "slow_lookup",
-                move |_: &AuthHookContext| -> HookFuture<'_> {
-                    seen.fetch_add(1, Ordering::SeqCst);
-                    Box::pin(async {
-                        tokio::time::sleep(Duration::from_secs(60)).await;
-                        Ok(())
-                    })
-                },
-            )
-            .unwrap();
+        register_stuck_hook(&mut hooks, "before_login", "slow_lookup", &started);
         hooks.set_policy(Phase::BeforeLogin, policy);
         let fx = Fixture::new(hooks);
         // The client goes away: the login future is dropped mid-hook.
@@ -177,30 +164,12 @@ fn a_log_policy_on_before_login_is_announced_as_fail_open() {
     assert!(!quiet.contains("WARN"), "{quiet}");
 }
 
-/// An `on_login` hook that waits 60 s; the login is cancelled while it does.
-fn slow_on_login(started: &Arc<AtomicUsize>) -> AuthHookRegistry {
-    let mut hooks = AuthHookRegistry::new();
-    let seen = started.clone();
-    hooks
-        .register_async(
-            "on_login",
-            "slow_audit",
-            move |_: &AuthHookContext| -> HookFuture<'_> {
-                seen.fetch_add(1, Ordering::SeqCst);
-                Box::pin(async {
-                    tokio::time::sleep(Duration::from_secs(60)).await;
-                    Ok(())
-                })
-            },
-        )
-        .unwrap();
-    hooks
-}
-
 #[tokio::test]
 async fn a_login_cancelled_while_on_login_runs_revokes_the_session_and_tokens_it_created() {
     let started = Arc::new(AtomicUsize::new(0));
-    let fx = Fixture::new(slow_on_login(&started));
+    let mut hooks = AuthHookRegistry::new();
+    register_stuck_hook(&mut hooks, "on_login", "slow_audit", &started);
+    let fx = Fixture::new(hooks);
     let cancelled = tokio::time::timeout(
         Duration::from_millis(100),
         fx.flow.login(ada(PASSWORD), request()),

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use auth_hooks::{AuthHookContext, AuthHookRegistry, ErrorPolicy, HookFuture, Phase};
 use auth_hooks_axum::WebConfig;
-use tests::flow_support::{Fixture, PASSWORD};
+use tests::flow_support::{register_stuck_hook, Fixture, PASSWORD};
 use tests::http_support::{serve, TestServer};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -138,20 +138,7 @@ async fn the_same_login_kept_open_succeeds_so_the_test_above_can_fail() {
 async fn a_client_gone_mid_on_login_leaves_no_valid_session_or_token() {
     let started = Arc::new(AtomicUsize::new(0));
     let mut hooks = AuthHookRegistry::new();
-    let seen = started.clone();
-    hooks
-        .register_async(
-            "on_login",
-            "slow_audit",
-            move |_: &AuthHookContext| -> HookFuture<'_> {
-                seen.fetch_add(1, Ordering::SeqCst);
-                Box::pin(async {
-                    tokio::time::sleep(Duration::from_secs(60)).await;
-                    Ok(())
-                })
-            },
-        )
-        .unwrap();
+    register_stuck_hook(&mut hooks, "on_login", "slow_audit", &started);
     let (server, stores) = serve(Fixture::new(hooks), WebConfig::default()).await;
     let mut socket = TcpStream::connect(server.addr).await.unwrap();
     socket

@@ -23,7 +23,7 @@ use auth_hooks::flow::{
 };
 use auth_hooks::{AuthHookContext, AuthHookRegistry, AuthHookReject, HookFuture, TokenKind};
 use auth_hooks_axum::WebConfig;
-use reqwest::header::{AUTHORIZATION, COOKIE, ORIGIN};
+use reqwest::header::{HeaderName, AUTHORIZATION, COOKIE, ORIGIN};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::{json, Value};
 use tests::flow_support::{Fixture, FixtureOptions, PASSWORD};
@@ -291,13 +291,20 @@ fn fixture(hooks: AuthHookRegistry) -> Fixture {
 
 /// `GET /me` with each cookie, a few at a time.
 async fn me_with_cookies(server: &TestServer, cookies: &[String]) -> Vec<Reply> {
+    me_with(server, COOKIE, cookies, |c| format!("session={c}")).await
+}
+
+/// `GET /me` with header `name` set to `value` of each of `credentials`, a few at a time.
+async fn me_with(
+    server: &TestServer,
+    name: HeaderName,
+    credentials: &[String],
+    value: impl Fn(&str) -> String,
+) -> Vec<Reply> {
     let http = load_client();
     let url = server.url("/me");
-    let results = bounded(cookies.len(), SETUP_CONCURRENCY, |i| {
-        send(
-            http.get(&url)
-                .header(COOKIE, format!("session={}", cookies[i])),
-        )
+    let results = bounded(credentials.len(), SETUP_CONCURRENCY, |i| {
+        send(http.get(&url).header(name.clone(), value(&credentials[i])))
     })
     .await;
     checked("GET /me", results)
@@ -692,16 +699,8 @@ async fn log_in_everywhere(servers: &[&TestServer]) -> Vec<(String, String)> {
 
 /// `GET /me` on `server` with each bearer token, a few at a time: the statuses.
 async fn me_with_bearers(server: &TestServer, tokens: &[String]) -> Vec<StatusCode> {
-    let http = load_client();
-    let url = server.url("/me");
-    let results = bounded(tokens.len(), SETUP_CONCURRENCY, |i| {
-        send(
-            http.get(&url)
-                .header(AUTHORIZATION, format!("Bearer {}", tokens[i])),
-        )
-    })
-    .await;
-    checked("GET /me", results)
+    me_with(server, AUTHORIZATION, tokens, |t| format!("Bearer {t}"))
+        .await
         .iter()
         .map(|r| r.status)
         .collect()

@@ -8,7 +8,7 @@ use url::form_urlencoded;
 
 use crate::extract::authenticate;
 use crate::next::next_or;
-use crate::{AuthState, CurrentUser, SessionCookie, WebError};
+use crate::{AuthState, CurrentUser, WebError};
 
 /// Whether the client wants a page rather than JSON (its `Accept` names `text/html`).
 pub(crate) fn wants_html(headers: &HeaderMap) -> bool {
@@ -34,8 +34,7 @@ pub(crate) fn query_next(uri: &Uri) -> Option<String> {
 
 /// A logged-in user, or else: a browser (`Accept: text/html`, no `Authorization`) is
 /// sent to the login page with `303 See Other` and `?next=<this path and query>`
-/// (url-encoded); an API client gets 401 JSON. A session cookie that names no live
-/// session is cleared on the way. A store failure is a 503 either way (cookie kept).
+/// (url-encoded); an API client gets 401 JSON. A store failure is a 503 either way.
 ///
 /// ```ignore
 /// async fn dashboard(LoginRequired(user): LoginRequired) -> String {
@@ -58,28 +57,18 @@ where
         if let Ok(Some(user)) = outcome {
             return Ok(LoginRequired(user));
         }
-        let bearer = parts.headers.contains_key(header::AUTHORIZATION);
-        let browser = wants_html(&parts.headers) && !bearer;
-        // A session cookie that was checked and found no session (revoked, expired,
-        // forged) is cleared from the browser; after a store failure it is kept.
-        let stale_cookie = matches!(outcome, Ok(None))
-            && !bearer
-            && state.config().cookie.read(&parts.headers).is_some();
-        let mut response = match outcome {
-            Err(error) if error.status().is_server_error() || !browser => error.into_response(),
+        let browser =
+            wants_html(&parts.headers) && !parts.headers.contains_key(header::AUTHORIZATION);
+        match outcome {
+            Err(error) if error.status().is_server_error() || !browser => {
+                Err(error.into_response())
+            }
             _ if browser => {
                 let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-                Redirect::to(&login_url(state.config().login_path(), target)).into_response()
+                Err(Redirect::to(&login_url(state.config().login_path(), target)).into_response())
             }
-            _ => WebError::authentication_required().into_response(),
-        };
-        if stale_cookie {
-            let removal = state.config().cookie.removal();
-            response
-                .headers_mut()
-                .append(header::SET_COOKIE, SessionCookie::header_value(&removal));
+            _ => Err(WebError::authentication_required().into_response()),
         }
-        Err(response)
     }
 }
 

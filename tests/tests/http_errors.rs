@@ -176,10 +176,6 @@ async fn session_store_down_is_503_for_login_and_me() {
             .await
             .unwrap();
         assert_eq!(me.status(), StatusCode::SERVICE_UNAVAILABLE, "{accept}");
-        assert!(
-            cookie_value(me.headers(), "session").is_none(),
-            "{accept}: a cookie that could not be checked is not cleared"
-        );
     }
     let logout = client()
         .post(server.url("/logout"))

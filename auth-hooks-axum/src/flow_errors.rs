@@ -2,6 +2,7 @@
 //! gets only the status and a safe message.
 
 use auth_hooks::flow::{AuthError, LoginError, LogoutError, StoreError};
+use auth_hooks::HookFailure;
 use axum::http::StatusCode;
 
 use crate::WebError;
@@ -13,7 +14,7 @@ impl From<LoginError> for WebError {
     /// | `InvalidCredentials` | 401 | "Invalid username or password." |
     /// | `LockedOut` | 429 + `Retry-After` | the hook's safe message |
     /// | `HookFailed` | 401 | "Login rejected." (the failure is logged) |
-    /// | `HookFailed` by a [`StoreError`] | 503 + `Retry-After` | generic (a hook's store, as the lockout's counters, is down) |
+    /// | `HookFailed` by a [`StoreError`] or a timeout | 503 + `Retry-After` | generic (a hook's store, as the lockout's counters, is down or too slow) |
     /// | `MalformedCredentials` | 422 | what is missing |
     /// | `StoreUnavailable` | 503 + `Retry-After` | generic |
     fn from(error: LoginError) -> Self {
@@ -28,13 +29,14 @@ impl From<LoginError> for WebError {
                 ..
             } => WebError::too_many_requests(message, retry_after),
             LoginError::HookFailed(failure)
-                if failure.hook_error().is_some_and(caused_by_store) =>
+                if matches!(failure.source, HookFailure::TimedOut(_))
+                    || failure.hook_error().is_some_and(caused_by_store) =>
             {
                 tracing::error!(
                     phase = %failure.phase,
                     hook = %failure.hook,
                     cause = %failure.source,
-                    "login refused: an auth hook's store is unavailable"
+                    "login refused: an auth hook's store is unavailable or too slow"
                 );
                 WebError::unavailable()
             }
@@ -191,11 +193,15 @@ mod tests {
                 (StatusCode::SERVICE_UNAVAILABLE, WebError::UNAVAILABLE)
             );
         }
+        // A hook that ran out of time met a slow service: retry later, as for a store.
+        let web = WebError::from(hook_failed(HookFailure::TimedOut(Duration::from_millis(
+            30,
+        ))));
+        assert_eq!(web.status(), StatusCode::SERVICE_UNAVAILABLE);
         // Any other failure is still the hook's refusal.
         for failure in [
             HookFailure::Error(Box::new(std::io::Error::other("store unavailable"))),
             HookFailure::Panicked("store unavailable".into()),
-            HookFailure::TimedOut(Duration::from_millis(30)),
         ] {
             let web = WebError::from(hook_failed(failure));
             assert_eq!(

@@ -372,3 +372,20 @@ async fn a_user_store_failure_during_refresh_is_retryable_and_logs_nobody_out() 
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_spent_refresh_token_says_revoked_whether_its_user_exists_or_not() {
+    let fx = Fixture::with(AuthHookRegistry::new(), tokens_only());
+    let pair = login(&fx).await;
+    fx.flow.refresh(pair.refresh.token.expose()).await.unwrap();
+    fx.users.set_disabled("u-ada", true).unwrap();
+    let err = fx
+        .flow
+        .refresh(pair.refresh.token.expose())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AuthError::Revoked),
+        "a spent token must not tell whether its account is gone: {err:?}"
+    );
+}

@@ -11,12 +11,19 @@
 //!   address is refused with a reject carrying `retry_after`, which the flow reports as
 //!   [`LoginError::LockedOut`](crate::flow::LoginError::LockedOut) (HTTP 429), before
 //!   any password is checked.
-//! - `count` (`on_login_failed`): counts the failure against the address.
+//! - `count` (`on_login_failed`, priority 900 100): counts the failure against the
+//!   address, before the application's own `on_login_failed` hooks, so that none of
+//!   theirs failing under `raise` can skip it.
 //!
 //! A success does not clear the count: one valid account must not let a client go on
 //! guessing others. The address is the request's `client_ip`, as the web layer resolved
 //! it (through trusted proxies only), IPv6 counted per /64; a request without one is
-//! not throttled.
+//! not throttled (serve axum with `into_make_service_with_connect_info`).
+//!
+//! Mind shared addresses: everyone behind one NAT (an office, a campus, carrier-grade
+//! NAT) shares a count, and behind a reverse proxy that is not configured as trusted
+//! every client is the proxy. Raise `max_failures` for such audiences, and configure
+//! `TrustedProxies` behind a proxy.
 //!
 //! Without the [`IpThrottle`] extension, `check` fails with
 //! [`MissingExtension`]: under `before_login`'s default `raise` policy every login is
@@ -118,7 +125,7 @@ pub async fn check(ctx: &AuthHookContext) -> Result<(), HookError> {
 }
 
 /// Counts a failed login against the client's address; blocks it at the limit.
-#[on_login_failed]
+#[on_login_failed(priority = 900100)]
 pub async fn count(ctx: &AuthHookContext) -> Result<(), HookError> {
     let throttle = throttle(ctx, "auth_hooks::builtin::ip_throttle::count")?;
     throttle.0.record_failure(ctx).await?;

@@ -9,8 +9,9 @@
 //!   [`LoginError::LockedOut`](crate::flow::LoginError::LockedOut) (HTTP 429). It runs
 //!   before the password is checked, so a locked account answers the same whether the
 //!   password is right or not.
-//! - `count` (`on_login_failed`): counts the failure; the failure that reaches the limit
-//!   sets the lock.
+//! - `count` (`on_login_failed`, priority 900 000): counts the failure, before the
+//!   application's own `on_login_failed` hooks (none of theirs failing can skip it); the
+//!   failure that reaches the limit sets the lock.
 //! - `reset` (`on_login`): a successful login clears the count.
 //!
 //! The key is the login name, trimmed and lower-cased: unknown names are counted too,
@@ -230,7 +231,7 @@ pub(crate) async fn refuse_if_locked(
 }
 
 /// Counts a failed login; locks the login name at the limit.
-#[on_login_failed]
+#[on_login_failed(priority = 900000)]
 pub async fn count(ctx: &AuthHookContext) -> Result<(), HookError> {
     let lockout = lockout(ctx, "auth_hooks::builtin::lockout::count")?;
     lockout.record_failure(ctx).await?;

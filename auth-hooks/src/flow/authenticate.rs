@@ -3,6 +3,7 @@
 use crate::flow::{
     AuthError, AuthFlow, AuthenticatedUser, Claims, SessionId, SessionRecord, TokenPair,
 };
+use crate::TokenKind;
 
 /// A request's session or token, checked, with its user.
 #[derive(Debug, Clone)]
@@ -81,6 +82,8 @@ impl AuthFlow {
         match self.backend.resolve_user(&claims.sub).await {
             Ok(Some(_)) => Ok(tokens.refresh(refresh_token).await?),
             Ok(None) => {
+                // A revoked or spent token says only that, whether its user exists or not.
+                tokens.verify(refresh_token, TokenKind::Refresh).await?;
                 if let Err(error) = tokens.revoke_family(&claims).await {
                     tracing::error!(%error, "could not revoke the tokens of a user who is gone");
                 }

@@ -152,14 +152,18 @@ impl AuthFlow {
     ///    denies the login; nothing is created.
     /// 3. Asks the backend. Bad credentials run `on_login_failed` and answer
     ///    [`LoginError::InvalidCredentials`], the same for an unknown user and a wrong
-    ///    password. A store failure answers [`LoginError::StoreUnavailable`].
+    ///    password, or [`LoginError::HookFailed`] when an `on_login_failed` hook failed
+    ///    under `raise` (the default: a failure the lockout could not count is not
+    ///    answered as a plain wrong password). A store failure answers
+    ///    [`LoginError::StoreUnavailable`].
     /// 4. Creates the session (rotating `options.previous_session` away atomically)
     ///    and/or the tokens.
     /// 5. Runs `on_login` with the user, session and token metadata. If it fails under
     ///    `raise`, the session and tokens just created are revoked before the error
     ///    is returned; if the login is cancelled while it runs (the future dropped, as
-    ///    when the client hangs up), they are revoked on a spawned Tokio task (feature
-    ///    `tokio`; without a runtime that is logged as an error, and they expire).
+    ///    when the client hangs up), they are revoked on a spawned Tokio task (features
+    ///    `tokio`, `sqlite` or `redis`; without a runtime that is logged as an error,
+    ///    and they expire).
     pub async fn login_with(
         &self,
         credentials: Credentials,

@@ -52,17 +52,19 @@ impl Pending {
             .expect("only keep and undo take it, and both consume self")
     }
 
-    /// The login was refused after all: revokes what it created.
+    /// The login was refused after all: revokes what it created. Cancelled half-way,
+    /// the revocation starts again from the drop guard.
     pub(crate) async fn undo(mut self) {
-        if let Some(created) = self.created.take() {
+        if let Some(created) = &self.created {
             revoke(
                 &self.user_id,
                 self.sessions.as_deref(),
                 self.tokens.as_deref(),
-                &created,
+                created,
             )
             .await;
         }
+        self.created = None;
     }
 }
 
@@ -71,11 +73,14 @@ impl Drop for Pending {
         let Some(created) = self.created.take() else {
             return;
         };
-        #[cfg(feature = "tokio")]
+        // Tokio is linked with any of these features.
+        #[cfg(any(feature = "tokio", feature = "sqlite", feature = "redis"))]
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             let user_id = std::mem::take(&mut self.user_id);
             let (sessions, tokens) = (self.sessions.take(), self.tokens.take());
             tracing::warn!(%user_id, "login cancelled after its session was created; revoking it");
+            // A runtime shutting down drops the task unrun: then, as without a runtime,
+            // what was created expires by itself (nobody received it).
             runtime.spawn(async move {
                 revoke(&user_id, sessions.as_deref(), tokens.as_deref(), &created).await;
             });

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use auth_hooks::builtin::lockout::LOCKED_MESSAGE;
 use auth_hooks::flow::{AttemptStore, Credentials, LoginError, MemoryAttemptStore, StoreError};
-use auth_hooks::AuthHookRegistry;
+use auth_hooks::{AuthHookContext, AuthHookRegistry, HookOptions};
 use tests::conformance::attempt_store_conformance;
 use tests::flow_support::{ada, request, FailingStore, Fixture, FixtureOptions, PASSWORD};
 use tests::logs::capture_logs;
@@ -201,4 +201,31 @@ async fn a_failure_that_cannot_be_counted_is_not_answered_as_a_wrong_password() 
         };
         assert_eq!(failed.hook, "auth_hooks::builtin::lockout::count");
     }
+}
+
+#[tokio::test]
+async fn a_failing_application_hook_cannot_skip_the_count() {
+    // Under on_login_failed's default `raise`, a failing hook stops the phase: the
+    // lockout counts first (priority 900 000), so it still counts, even after an
+    // application hook that asked to run early.
+    let mut hooks = lockout_hooks();
+    hooks
+        .register_with(
+            "on_login_failed",
+            "broken_alert",
+            HookOptions::default().priority(10),
+            |_: &AuthHookContext| Err::<(), _>(std::io::Error::other("alert webhook down")),
+        )
+        .unwrap();
+    let fx = Fixture::new(hooks);
+    for _ in 0..5 {
+        let err = fx
+            .flow
+            .login(Credentials::password("ada", "guess"), request())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, LoginError::HookFailed(_)), "{err:?}");
+    }
+    let err = fx.flow.login(ada(PASSWORD), request()).await.unwrap_err();
+    assert!(matches!(err, LoginError::LockedOut { .. }), "{err:?}");
 }

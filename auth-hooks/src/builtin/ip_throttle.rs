@@ -34,7 +34,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::builtin::lockout::{refuse_if_locked, Lockout, LockoutConfig};
-use crate::builtin::MissingExtension;
+use crate::builtin::{required, MissingExtension};
 use crate::flow::{AttemptStore, Clock};
 use crate::{before_login, on_login_failed, AuthHookContext, HookError};
 
@@ -50,10 +50,8 @@ impl IpThrottle {
     /// Counters in `store` (under `ip:` keys, apart from the account lockout's), the
     /// default limits (20 failures within 900 s block for 900 s), system clock.
     pub fn new(store: Arc<dyn AttemptStore>) -> Self {
-        let config = LockoutConfig::default()
-            .max_failures(20)
-            .window(Duration::from_secs(900))
-            .lock_period(Duration::from_secs(900));
+        // The window and the block are the lockout's defaults (900 s each).
+        let config = LockoutConfig::default().max_failures(20);
         IpThrottle(Lockout::keyed(store, config, Self::key))
     }
 
@@ -101,14 +99,14 @@ fn throttle<'a>(
     ctx: &'a AuthHookContext,
     hook: &'static str,
 ) -> Result<&'a IpThrottle, MissingExtension> {
-    ctx.extension::<IpThrottle>().ok_or_else(|| {
+    required(
+        ctx,
         MissingExtension {
             hook,
             extension: "auth_hooks::builtin::ip_throttle::IpThrottle",
             fix: "attach one with AuthFlowBuilder::extension(IpThrottle::new(store))",
-        }
-        .report()
-    })
+        },
+    )
 }
 
 /// Refuses a blocked client address before any password is checked.

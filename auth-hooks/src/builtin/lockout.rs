@@ -28,7 +28,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::builtin::MissingExtension;
+use crate::builtin::{required, MissingExtension};
 use crate::flow::{AttemptStore, Clock, StoreError, SystemClock};
 use crate::{before_login, on_login, on_login_failed, AuthHookContext, AuthHookReject, HookError};
 
@@ -190,14 +190,14 @@ fn lockout<'a>(
     ctx: &'a AuthHookContext,
     hook: &'static str,
 ) -> Result<&'a Lockout, MissingExtension> {
-    ctx.extension::<Lockout>().ok_or_else(|| {
+    required(
+        ctx,
         MissingExtension {
             hook,
             extension: "auth_hooks::builtin::lockout::Lockout",
             fix: "attach one with AuthFlowBuilder::lockout(Lockout::new(store)) or AuthHookContextBuilder::extension",
-        }
-        .report()
-    })
+        },
+    )
 }
 
 /// Refuses a locked login name before its password is checked.

@@ -34,6 +34,8 @@
 
 use std::fmt;
 
+use crate::AuthHookContext;
+
 pub mod audit;
 pub mod ip_throttle;
 pub mod lockout;
@@ -48,6 +50,14 @@ pub struct MissingExtension {
     pub extension: &'static str,
     /// How to attach it.
     pub fix: &'static str,
+}
+
+/// The extension of type `T` a built-in hook needs, or else `missing`, logged.
+pub(crate) fn required<T: std::any::Any>(
+    ctx: &AuthHookContext,
+    missing: MissingExtension,
+) -> Result<&T, MissingExtension> {
+    ctx.extension::<T>().ok_or_else(|| missing.report())
 }
 
 impl MissingExtension {

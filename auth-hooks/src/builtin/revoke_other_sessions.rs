@@ -7,22 +7,21 @@
 
 use std::sync::Arc;
 
-use crate::builtin::MissingExtension;
+use crate::builtin::{required, MissingExtension};
 use crate::flow::SessionManager;
 use crate::{on_login, AuthHookContext, HookError};
 
 /// Ends every session of the user but the one this login created.
 #[on_login]
 pub async fn revoke_other_sessions(ctx: &AuthHookContext) -> Result<(), HookError> {
-    let Some(sessions) = ctx.extension::<Arc<SessionManager>>() else {
-        return Err(MissingExtension {
+    let sessions = required::<Arc<SessionManager>>(
+        ctx,
+        MissingExtension {
             hook: "auth_hooks::builtin::revoke_other_sessions::revoke_other_sessions",
             extension: "Arc<auth_hooks::flow::SessionManager>",
             fix: "give the flow sessions with AuthFlowBuilder::sessions(…)",
-        }
-        .report()
-        .into());
-    };
+        },
+    )?;
     let Some(session) = ctx.session() else {
         return Ok(());
     };

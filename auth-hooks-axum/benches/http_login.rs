@@ -44,12 +44,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use auth_hooks::flow::{
+use auth_hooks::{AuthHookContext, AuthHookRegistry, HookFuture, RequestMeta};
+use auth_hooks_axum::{csrf_guard, routes, AuthState, WebConfig};
+use auth_hooks_flow::{
     AuthFlow, Credentials, MemorySessionStore, MemoryUserStore, PasswordBackend, PasswordHasher,
     SessionKey, SessionManager, UserStore,
 };
-use auth_hooks::{AuthHookContext, AuthHookRegistry, HookFuture, RequestMeta};
-use auth_hooks_axum::{csrf_guard, routes, AuthState, WebConfig};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HOST, ORIGIN, SET_COOKIE, USER_AGENT};

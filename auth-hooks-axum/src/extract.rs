@@ -3,8 +3,8 @@
 
 use std::convert::Infallible;
 
-use auth_hooks::flow::{AuthError, Authenticated};
 use auth_hooks::RequestMeta;
+use auth_hooks_flow::{AuthError, Authenticated};
 use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum::http::{header, request::Parts, HeaderMap};
 
@@ -56,7 +56,7 @@ impl CurrentUser {
     }
 
     /// The application's user value, if the backend attached a `U`
-    /// (the password backend attaches [`PasswordAccount`](auth_hooks::flow::PasswordAccount)).
+    /// (the password backend attaches [`PasswordAccount`](auth_hooks_flow::PasswordAccount)).
     pub fn user<U: std::any::Any>(&self) -> Option<&U> {
         self.authenticated.user.user()
     }

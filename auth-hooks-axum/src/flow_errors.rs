@@ -1,8 +1,7 @@
 //! What each flow error answers over HTTP. Details are logged here, once; the client
 //! gets only the status and a safe message.
 
-use auth_hooks::flow::{AuthError, LoginError, LogoutError, StoreError};
-use auth_hooks::HookFailure;
+use auth_hooks_flow::{AuthError, LoginError, LogoutError};
 use axum::http::StatusCode;
 
 use crate::WebError;
@@ -14,10 +13,11 @@ impl From<LoginError> for WebError {
     /// | `InvalidCredentials` | 401 | "Invalid username or password." |
     /// | `LockedOut` | 429 + `Retry-After` | the hook's safe message |
     /// | `HookFailed` | 401 | "Login rejected." (the failure is logged) |
-    /// | `HookFailed` by a [`StoreError`] or a timeout | 503 + `Retry-After` | generic (a hook's store, as the lockout's counters, is down or too slow) |
+    /// | `HookFailed` that [`is_unavailable`](LoginError::is_unavailable) (a hook's store down, a timeout) | 503 + `Retry-After` | generic (a hook's store, as the lockout's counters, is down or too slow) |
     /// | `MalformedCredentials` | 422 | what is missing |
     /// | `StoreUnavailable` | 503 + `Retry-After` | generic |
     fn from(error: LoginError) -> Self {
+        let error_is_unavailable = error.is_unavailable();
         match error {
             LoginError::Rejected { message, .. } => WebError::unauthorized(message),
             LoginError::InvalidCredentials => {
@@ -28,10 +28,7 @@ impl From<LoginError> for WebError {
                 message,
                 ..
             } => WebError::too_many_requests(message, retry_after),
-            LoginError::HookFailed(failure)
-                if matches!(failure.source, HookFailure::TimedOut(_))
-                    || failure.hook_error().is_some_and(caused_by_store) =>
-            {
+            LoginError::HookFailed(failure) if error_is_unavailable => {
                 tracing::error!(
                     phase = %failure.phase,
                     hook = %failure.hook,
@@ -69,7 +66,7 @@ impl From<AuthError> for WebError {
     /// revoked, unknown user) a 401 with `WWW-Authenticate: Bearer`.
     fn from(error: AuthError) -> Self {
         match error {
-            AuthError::StoreUnavailable(_) | AuthError::NotConfigured(_) => {
+            error if error.is_unavailable() => {
                 tracing::error!(%error, "authentication refused");
                 WebError::unavailable()
             }
@@ -88,19 +85,6 @@ impl From<LogoutError> for WebError {
         tracing::error!(%error, "logout failed");
         WebError::unavailable()
     }
-}
-
-/// Whether `error`, or an error it wraps, is a [`StoreError`]: the login failed on an
-/// outage, which a retry may get past, not on anything about the user.
-fn caused_by_store(error: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
-    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(error) = next {
-        if error.is::<StoreError>() {
-            return true;
-        }
-        next = error.source();
-    }
-    false
 }
 
 /// Backend messages are written as phrases ("a `username` … is required"); the
@@ -123,8 +107,8 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    use auth_hooks::flow::StoreError;
     use auth_hooks::{AuthHookExecutionError, HookFailure, Phase};
+    use auth_hooks_flow::StoreError;
 
     #[test]
     fn login_errors_map_to_their_status_and_safe_text() {
@@ -176,7 +160,7 @@ mod tests {
     fn hook_failed(source: HookFailure) -> LoginError {
         LoginError::HookFailed(AuthHookExecutionError {
             phase: Phase::BeforeLogin,
-            hook: "auth_hooks::builtin::lockout::check".into(),
+            hook: "auth_hooks_flow::builtin::lockout::check".into(),
             source,
         })
     }

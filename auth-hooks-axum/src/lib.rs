@@ -4,7 +4,7 @@
 //! use std::net::SocketAddr;
 //! use std::sync::Arc;
 //!
-//! use auth_hooks::flow::*;
+//! use auth_hooks_flow::*;
 //! use auth_hooks_axum::{routes, AuthState, WebConfig};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {

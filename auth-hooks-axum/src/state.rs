@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use auth_hooks::flow::AuthFlow;
+use auth_hooks_flow::AuthFlow;
 
 use crate::WebConfig;
 

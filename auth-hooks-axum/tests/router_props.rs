@@ -7,12 +7,12 @@
 
 use std::sync::{Arc, OnceLock};
 
-use auth_hooks::builtin::lockout::Lockout;
-use auth_hooks::flow::{
+use auth_hooks_axum::{routes, AuthState, WebConfig, MAX_LOGIN_BODY};
+use auth_hooks_flow::builtin::lockout::Lockout;
+use auth_hooks_flow::{
     AuthFlow, JwtKeys, MemoryAttemptStore, MemoryJtiBlocklist, MemorySessionStore, MemoryUserStore,
     PasswordBackend, PasswordHasher, SessionKey, SessionManager, TokenManager,
 };
-use auth_hooks_axum::{routes, AuthState, WebConfig, MAX_LOGIN_BODY};
 use axum::body::Body;
 use axum::http::{header, HeaderValue, Request, Response, StatusCode};
 use axum::Router;
@@ -35,7 +35,7 @@ fn app() -> Router {
         users.add("u-ada", "ada", PASSWORD, &hasher).unwrap();
         users.add("u-bob", "bob", PASSWORD, &hasher).unwrap();
         let flow = AuthFlow::builder(PasswordBackend::new(users, hasher))
-            .hooks(auth_hooks::ready!(auth_hooks::builtin::lockout).unwrap())
+            .hooks(auth_hooks::ready!(auth_hooks_flow::builtin::lockout).unwrap())
             .sessions(SessionManager::new(
                 SessionKey::new([1u8; 32]).unwrap(),
                 Arc::new(MemorySessionStore::new()),
@@ -44,7 +44,7 @@ fn app() -> Router {
                 JwtKeys::hs256([2u8; 32]).unwrap(),
                 Arc::new(MemoryJtiBlocklist::new()),
             ))
-            .lockout(Lockout::new(Arc::new(MemoryAttemptStore::new())))
+            .extension(Lockout::new(Arc::new(MemoryAttemptStore::new())))
             .build()
             .unwrap();
         routes(AuthState::new(flow, WebConfig::default()))

@@ -123,8 +123,7 @@ impl AuthHookContext {
 
     /// A builder holding this context, for a later step of the same flow that no longer
     /// needs this one: [`to_builder`](Self::to_builder) without the copy.
-    #[cfg(feature = "flow")]
-    pub(crate) fn into_builder(self) -> AuthHookContextBuilder {
+    pub fn into_builder(self) -> AuthHookContextBuilder {
         AuthHookContextBuilder { ctx: self }
     }
 }

@@ -83,25 +83,21 @@
 //! and token *metadata*, the auth backend's name, and free metadata.
 //!
 //! # A login flow to plug them into
-//! With the `flow` feature, `auth_hooks::flow::AuthFlow` runs the hooks around a real login:
-//! argon2id passwords (`auth_hooks::flow::PasswordHasher`, feature `password`), server-side
-//! sessions stored as HMAC-SHA256 of 256-bit ids (`auth_hooks::flow::SessionManager`, feature
-//! `sessions`), JWT access and refresh tokens with a blocklist checked on every path
-//! (`auth_hooks::flow::TokenManager`, feature `jwt`). Stores are traits with in-memory
-//! implementations; a store error refuses the login or the check (fail closed).
+//! This crate is the hook DSL and its runtime only. The flow that runs the hooks around
+//! a real login lives beside it, one crate per job:
 //!
-//! `login` runs `before_login` (a reject or a failure creates nothing), the backend
-//! (bad credentials run `on_login_failed` and get one answer whether or not the user
-//! exists), creates the session and tokens, then runs `on_login`; if `on_login` fails
-//! under `raise`, what was created is revoked. `logout` describes, revokes, then runs
-//! `on_logout`. Built-in hooks in `auth_hooks::builtin` (audit, lockout, revoke other sessions)
-//! are activated with [`ready!`] like any others:
-//! `auth_hooks::ready!(crate::security, auth_hooks::builtin::lockout)`.
+//! | crate | what it holds |
+//! |---|---|
+//! | `auth-hooks-flow` | `AuthFlow` (login, logout, session and token checks, refresh), argon2id passwords, HMAC'd sessions, JWTs with a blocklist, store traits with in-memory stores, built-in hooks (`auth_hooks_flow::builtin`: audit, lockout, IP throttle, revoke other sessions) |
+//! | `auth-hooks-sqlite` | every store of the flow in SQLite, compiled in (the embedded default) |
+//! | `auth-hooks-redis` | every store of the flow in Redis, for many app instances |
+//! | `auth-hooks-axum` | login/logout/refresh routes, extractors, guards, CSRF, `next` validation, cookies |
+//!
+//! Built-in hooks are activated with [`ready!`] like any others:
+//! `auth_hooks::ready!(crate::security, auth_hooks_flow::builtin::lockout)`.
 //! `cargo run -p examples --example flow` shows it all.
 
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
-
-extern crate self as auth_hooks;
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod block_on;
 mod context;
@@ -120,12 +116,6 @@ mod request_meta;
 mod sanitize;
 mod session_meta;
 mod token_meta;
-
-#[cfg(any(feature = "password", feature = "sessions", feature = "jwt"))]
-pub mod flow;
-
-#[cfg(feature = "flow")]
-pub mod builtin;
 
 #[doc(hidden)]
 #[path = "private.rs"]

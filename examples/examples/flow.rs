@@ -6,13 +6,13 @@
 
 use std::sync::Arc;
 
-use auth_hooks::builtin::lockout::Lockout;
-use auth_hooks::flow::{
+use auth_hooks::RequestMeta;
+use auth_hooks_flow::builtin::lockout::Lockout;
+use auth_hooks_flow::{
     AuthFlow, Credentials, JwtKeys, LoginError, LogoutTarget, MemoryAttemptStore,
     MemoryJtiBlocklist, MemorySessionStore, MemoryUserStore, PasswordBackend, PasswordHasher,
     SessionKey, SessionManager, TokenManager,
 };
-use auth_hooks::RequestMeta;
 
 /// The application's own hook.
 mod security {
@@ -42,9 +42,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Activate our hook and three built-ins.
     let hooks = auth_hooks::ready!(
         crate::security,
-        auth_hooks::builtin::audit,
-        auth_hooks::builtin::lockout,
-        auth_hooks::builtin::revoke_other_sessions,
+        auth_hooks_flow::builtin::audit,
+        auth_hooks_flow::builtin::lockout,
+        auth_hooks_flow::builtin::revoke_other_sessions,
     )?;
 
     // Production parameters: each hash costs tens of milliseconds, on purpose.
@@ -64,7 +64,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             JwtKeys::hs256_random()?,
             Arc::new(MemoryJtiBlocklist::new()),
         ))
-        .lockout(Lockout::new(Arc::new(MemoryAttemptStore::new())))
+        .extension(Lockout::new(Arc::new(MemoryAttemptStore::new())))
         .build()?;
 
     println!("\n1. mallory logs in; a before_login hook refuses");

@@ -22,14 +22,14 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth_hooks::builtin::ip_throttle::IpThrottle;
-use auth_hooks::builtin::lockout::Lockout;
-use auth_hooks::flow::{
-    AuthFlow, JwtKeys, PasswordBackend, PasswordHasher, SessionKey, SessionManager, SqliteStore,
-    TokenManager,
-};
 use auth_hooks::HookPolicies;
 use auth_hooks_axum::{routes, AuthState, WebConfig};
+use auth_hooks_flow::builtin::ip_throttle::IpThrottle;
+use auth_hooks_flow::builtin::lockout::Lockout;
+use auth_hooks_flow::{
+    AuthFlow, JwtKeys, PasswordBackend, PasswordHasher, SessionKey, SessionManager, TokenManager,
+};
+use auth_hooks_sqlite::SqliteStore;
 use axum::response::Redirect;
 use axum::routing::get;
 use axum::Router;
@@ -94,10 +94,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let hooks = auth_hooks::ready!(
         crate::security,
-        auth_hooks::builtin::audit,
-        auth_hooks::builtin::ip_throttle,
-        auth_hooks::builtin::lockout,
-        auth_hooks::builtin::revoke_other_sessions,
+        auth_hooks_flow::builtin::audit,
+        auth_hooks_flow::builtin::ip_throttle,
+        auth_hooks_flow::builtin::lockout,
+        auth_hooks_flow::builtin::revoke_other_sessions,
     )?
     .with_policies(policies()?);
 
@@ -109,7 +109,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .sessions(SessionManager::new(SessionKey::generate()?, store.clone()))
         .tokens(TokenManager::new(JwtKeys::hs256_random()?, store.clone()))
         .extension(IpThrottle::new(store.clone()))
-        .lockout(Lockout::new(store))
+        .extension(Lockout::new(store))
         .build()?;
 
     let app = Router::new()

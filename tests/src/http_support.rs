@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use auth_hooks::flow::{
+use auth_hooks_axum::{routes, AuthState, WebConfig};
+use auth_hooks_flow::{
     AuthFlow, ManualClock, MemoryAttemptStore, MemoryJtiBlocklist, MemorySessionStore,
     MemoryUserStore,
 };
-use auth_hooks_axum::{routes, AuthState, WebConfig};
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -83,7 +83,7 @@ impl Drop for TestServer {
     }
 }
 
-/// Handles on the stores behind a served [`Fixture`](crate::flow_support::Fixture).
+/// Handles on the stores behind a served [`Fixture`](auth_hooks_test_support::flow::Fixture).
 pub struct Stores {
     /// Its users.
     pub users: Arc<MemoryUserStore>,
@@ -99,10 +99,10 @@ pub struct Stores {
 
 /// Serves `fixture`'s flow with `config`; its stores stay inspectable.
 pub async fn serve(
-    fixture: crate::flow_support::Fixture,
+    fixture: auth_hooks_test_support::flow::Fixture,
     config: WebConfig,
 ) -> (TestServer, Stores) {
-    let crate::flow_support::Fixture {
+    let auth_hooks_test_support::flow::Fixture {
         flow,
         users,
         sessions,

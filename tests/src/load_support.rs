@@ -119,7 +119,7 @@ impl Latencies {
 }
 
 /// Prints `test: line` past the harness's output capture, so that it shows in the
-/// output of passing tests too (see [`redis_support::skip`](crate::redis_support::skip)).
+/// output of passing tests too (see `auth_hooks_test_support::redis::skip`).
 pub fn report(test: &str, line: &str) {
     let _ = writeln!(std::io::stderr(), "LOAD {test}: {line}");
 }

@@ -17,19 +17,21 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth_hooks::flow::{
-    AuthFlow, JwtKeys, LoginError, PasswordBackend, PasswordHasher, RedisConfig, RedisStore,
-    SessionId, SessionManager, TokenManager,
+use auth_hooks_flow::{
+    AuthFlow, JwtKeys, LoginError, PasswordBackend, PasswordHasher, SessionId, SessionManager,
+    TokenManager,
 };
+
 use auth_hooks::{AuthHookContext, AuthHookRegistry, AuthHookReject, HookFuture, TokenKind};
 use auth_hooks_axum::WebConfig;
+use auth_hooks_redis::{RedisConfig, RedisStore};
+use auth_hooks_test_support::flow::{Fixture, FixtureOptions, PASSWORD};
+use auth_hooks_test_support::redis as redis_support;
 use reqwest::header::{HeaderName, AUTHORIZATION, COOKIE, ORIGIN};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::{json, Value};
-use tests::flow_support::{Fixture, FixtureOptions, PASSWORD};
 use tests::http_support::{client_with_timeout, cookie_value, serve, TestServer};
 use tests::load_support::{all_at_once, bounded, report, HookTally, InFlight, Latencies};
-use tests::redis_support;
 use tokio::sync::Mutex;
 
 /// Requests fired at once in each load phase.

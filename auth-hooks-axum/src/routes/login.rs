@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use auth_hooks::flow::{Credentials, LoginOptions, LoginSuccess, SessionId};
+use auth_hooks_flow::{Credentials, LoginOptions, LoginSuccess, SessionId};
 use std::convert::Infallible;
 
 use axum::extract::{FromRequestParts, State};

@@ -1,6 +1,6 @@
 //! `POST /logout`: ends the cookie's session or the bearer token's login.
 
-use auth_hooks::flow::{LogoutError, LogoutTarget, SessionId};
+use auth_hooks_flow::{LogoutError, LogoutTarget, SessionId};
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -1,6 +1,6 @@
 //! `GET /me`: who the request is authenticated as.
 
-use auth_hooks::flow::PasswordAccount;
+use auth_hooks_flow::PasswordAccount;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};

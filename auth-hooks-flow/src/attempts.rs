@@ -1,0 +1,129 @@
+//! Failed-login counters: the [`AttemptStore`] trait and its in-memory implementation.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+
+use crate::StoreError;
+
+/// Counters of failed logins per key (e.g. a normalized login name), and locks.
+///
+/// Windows are fixed: the first failure opens a window of `window`; failures within it
+/// count; the next failure after it starts a new count (what `INCR` + `EXPIRE` gives in
+/// Redis). The [lockout](crate::builtin::lockout) built-in hooks use it.
+#[async_trait]
+pub trait AttemptStore: Send + Sync {
+    /// Counts one failure for `key` at `now`; returns the failures in the current window,
+    /// this one included.
+    async fn record_failure(
+        &self,
+        key: &str,
+        now: SystemTime,
+        window: Duration,
+    ) -> Result<u32, StoreError>;
+
+    /// Locks `key` until `until` (a later lock wins over an earlier one).
+    async fn lock(&self, key: &str, until: SystemTime) -> Result<(), StoreError>;
+
+    /// When the lock on `key` ends, if it is locked at `now`.
+    async fn locked_until(
+        &self,
+        key: &str,
+        now: SystemTime,
+    ) -> Result<Option<SystemTime>, StoreError>;
+
+    /// Forgets the failures of `key` (after a successful login). Does not lift a lock.
+    async fn reset(&self, key: &str) -> Result<(), StoreError>;
+
+    /// Forgets windows and locks that ended before `now`; returns how many entries went.
+    async fn remove_expired(&self, now: SystemTime) -> Result<usize, StoreError>;
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Entry {
+    failures: u32,
+    window_end: Option<SystemTime>,
+    locked_until: Option<SystemTime>,
+}
+
+/// Counters in a `HashMap` behind a mutex: for tests and single-process apps.
+#[derive(Debug, Default)]
+pub struct MemoryAttemptStore {
+    entries: Mutex<HashMap<String, Entry>>,
+}
+
+impl MemoryAttemptStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock_map(&self) -> Result<MutexGuard<'_, HashMap<String, Entry>>, StoreError> {
+        self.entries
+            .lock()
+            .map_err(|_| StoreError::poisoned("MemoryAttemptStore"))
+    }
+}
+
+#[async_trait]
+impl AttemptStore for MemoryAttemptStore {
+    async fn record_failure(
+        &self,
+        key: &str,
+        now: SystemTime,
+        window: Duration,
+    ) -> Result<u32, StoreError> {
+        let mut entries = self.lock_map()?;
+        let entry = entries.entry(key.to_owned()).or_default();
+        match entry.window_end {
+            Some(end) if now < end => entry.failures = entry.failures.saturating_add(1),
+            _ => {
+                entry.failures = 1;
+                entry.window_end = Some(now + window);
+            }
+        }
+        Ok(entry.failures)
+    }
+
+    async fn lock(&self, key: &str, until: SystemTime) -> Result<(), StoreError> {
+        let mut entries = self.lock_map()?;
+        let entry = entries.entry(key.to_owned()).or_default();
+        entry.locked_until = Some(entry.locked_until.map_or(until, |u| u.max(until)));
+        Ok(())
+    }
+
+    async fn locked_until(
+        &self,
+        key: &str,
+        now: SystemTime,
+    ) -> Result<Option<SystemTime>, StoreError> {
+        Ok(self
+            .lock_map()?
+            .get(key)
+            .and_then(|e| e.locked_until)
+            .filter(|until| now < *until))
+    }
+
+    async fn reset(&self, key: &str) -> Result<(), StoreError> {
+        let mut entries = self.lock_map()?;
+        if let Some(entry) = entries.get_mut(key) {
+            entry.failures = 0;
+            entry.window_end = None;
+            if entry.locked_until.is_none() {
+                entries.remove(key);
+            }
+        }
+        Ok(())
+    }
+
+    async fn remove_expired(&self, now: SystemTime) -> Result<usize, StoreError> {
+        let mut entries = self.lock_map()?;
+        let before = entries.len();
+        entries.retain(|_, e| {
+            e.window_end.is_some_and(|end| now < end) || e.locked_until.is_some_and(|u| now < u)
+        });
+        Ok(before - entries.len())
+    }
+}

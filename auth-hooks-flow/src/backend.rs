@@ -1,0 +1,220 @@
+//! The pluggable authentication backend, and the password backend.
+
+use std::any::Any;
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::cpu_heavy::cpu_heavy;
+
+use crate::{Credentials, PasswordError, PasswordHasher, StoreError, UserStore};
+
+/// A user the backend vouched for.
+#[derive(Clone)]
+pub struct AuthenticatedUser {
+    /// The stable user id (session owner, token `sub`).
+    pub id: String,
+    user: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+impl AuthenticatedUser {
+    /// A user known by id only.
+    pub fn new(id: impl Into<String>) -> Self {
+        AuthenticatedUser {
+            id: id.into(),
+            user: None,
+        }
+    }
+
+    /// Attaches the application's user value; hooks read it with
+    /// [`AuthHookContext::user`](crate::AuthHookContext::user). Keep secrets out of it.
+    pub fn with_user<U: Any + Send + Sync>(mut self, user: U) -> Self {
+        self.user = Some(Arc::new(user));
+        self
+    }
+
+    /// The application's user value, if it is a `U`.
+    pub fn user<U: Any>(&self) -> Option<&U> {
+        self.user.as_deref()?.downcast_ref()
+    }
+
+    pub(crate) fn shared_user(&self) -> Option<Arc<dyn Any + Send + Sync>> {
+        self.user.clone()
+    }
+}
+
+impl fmt::Debug for AuthenticatedUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthenticatedUser")
+            .field("id", &self.id)
+            .field("user", &self.user.as_ref().map(|_| ".."))
+            .finish()
+    }
+}
+
+/// What a backend concluded from the credentials.
+#[derive(Debug)]
+pub enum AuthOutcome {
+    /// The credentials are good.
+    Authenticated(AuthenticatedUser),
+    /// They are not, for whatever reason (unknown user, wrong password, disabled
+    /// account): the flow answers one generic error.
+    InvalidCredentials,
+}
+
+/// Why a backend could not reach a conclusion.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BackendError {
+    /// The credentials lack what this backend needs; the text says what (safe to show).
+    #[error("malformed credentials: {0}")]
+    Malformed(Cow<'static, str>),
+    /// A store could not answer: the login is refused.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Checks credentials: passwords here; an LDAP bind, a WebAuthn assertion, an OAuth code
+/// elsewhere. Usable as `Arc<dyn AuthBackend>`.
+#[async_trait]
+pub trait AuthBackend: Send + Sync {
+    /// The backend's name, put in the hook context (hooks declared with
+    /// `backend = "…"` run only for it).
+    fn name(&self) -> Cow<'static, str>;
+
+    /// Checks `credentials`.
+    async fn authenticate(&self, credentials: &Credentials) -> Result<AuthOutcome, BackendError>;
+
+    /// Maps a user id (a session's user, a token's `sub`) back to a user, or `None` if
+    /// the user no longer exists or may no longer log in: their sessions and tokens
+    /// are then refused.
+    async fn resolve_user(&self, user_id: &str) -> Result<Option<AuthenticatedUser>, StoreError>;
+}
+
+/// What the password backend tells hooks about the user: no hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordAccount {
+    /// The user id.
+    pub id: String,
+    /// The login name.
+    pub login: String,
+}
+
+/// Logs users in with a login name and a password checked with argon2id.
+///
+/// - Unknown login: a dummy verify of the same cost, then `InvalidCredentials`, so
+///   neither the answer nor the time says whether the account exists.
+/// - Correct password whose hash has old parameters: rehashed with the current ones and
+///   stored (a failure to store it is logged; the login goes on).
+/// - Disabled user or unreadable stored hash: `InvalidCredentials` (the latter logged
+///   as an error).
+///
+/// Credentials need `username` (or `email`, `login`) and `password` strings.
+///
+/// argon2 is CPU work of tens of milliseconds per login, done on the task that calls
+/// `login`: on a multi-threaded server size the worker pool for it.
+#[derive(Clone)]
+pub struct PasswordBackend {
+    users: Arc<dyn UserStore>,
+    hasher: PasswordHasher,
+}
+
+impl PasswordBackend {
+    /// The backend's name in the hook context.
+    pub const NAME: &'static str = "password";
+
+    /// Users from `users`, passwords checked and rehashed with `hasher`.
+    pub fn new(users: Arc<dyn UserStore>, hasher: PasswordHasher) -> Self {
+        PasswordBackend { users, hasher }
+    }
+
+    /// The hasher.
+    pub fn hasher(&self) -> &PasswordHasher {
+        &self.hasher
+    }
+}
+
+impl fmt::Debug for PasswordBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasswordBackend")
+            .field("hasher", &self.hasher)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl AuthBackend for PasswordBackend {
+    fn name(&self) -> Cow<'static, str> {
+        Cow::Borrowed(Self::NAME)
+    }
+
+    async fn authenticate(&self, credentials: &Credentials) -> Result<AuthOutcome, BackendError> {
+        let (Some(login), Some(password)) = (credentials.login(), credentials.expose("password"))
+        else {
+            return Err(BackendError::Malformed(Cow::Borrowed(
+                "a `username` (or `email`, `login`) and a `password` string are required",
+            )));
+        };
+        // Refused before any lookup, so the answer says nothing about the account.
+        match self.hasher.check_input(password) {
+            Err(PasswordError::TooLong { max }) => {
+                return Err(BackendError::Malformed(Cow::Owned(format!(
+                    "the password is longer than {max} bytes"
+                ))))
+            }
+            Err(PasswordError::Empty) => return Ok(AuthOutcome::InvalidCredentials),
+            _ => {}
+        }
+        let Some(user) = self.users.find_by_login(login).await? else {
+            cpu_heavy(|| self.hasher.dummy_verify(password));
+            return Ok(AuthOutcome::InvalidCredentials);
+        };
+        let needs_rehash = match cpu_heavy(|| {
+            self.hasher.verify_and_check(password, &user.password_hash)
+        }) {
+            Ok((true, needs_rehash)) if !user.disabled => needs_rehash,
+            Ok(_) => return Ok(AuthOutcome::InvalidCredentials),
+            Err(error) => {
+                tracing::error!(user_id = %user.id, %error, "stored password hash is unusable; login refused");
+                return Ok(AuthOutcome::InvalidCredentials);
+            }
+        };
+        if needs_rehash {
+            match cpu_heavy(|| self.hasher.hash(password)) {
+                Ok(new_hash) => match self.users.update_password_hash(&user.id, &new_hash).await {
+                    Ok(()) => {
+                        tracing::info!(user_id = %user.id, "password rehashed with current parameters")
+                    }
+                    Err(error) => {
+                        tracing::warn!(user_id = %user.id, %error, "could not store the rehashed password")
+                    }
+                },
+                Err(error) => {
+                    tracing::warn!(user_id = %user.id, %error, "could not rehash the password")
+                }
+            }
+        }
+        Ok(AuthOutcome::Authenticated(
+            AuthenticatedUser::new(user.id.clone()).with_user(PasswordAccount {
+                id: user.id,
+                login: user.login,
+            }),
+        ))
+    }
+
+    async fn resolve_user(&self, user_id: &str) -> Result<Option<AuthenticatedUser>, StoreError> {
+        Ok(self
+            .users
+            .find_by_id(user_id)
+            .await?
+            .filter(|u| !u.disabled)
+            .map(|u| {
+                AuthenticatedUser::new(u.id.clone()).with_user(PasswordAccount {
+                    id: u.id,
+                    login: u.login,
+                })
+            }))
+    }
+}

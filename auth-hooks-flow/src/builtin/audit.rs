@@ -1,0 +1,79 @@
+//! One structured `tracing` event per phase, for an audit trail.
+//!
+//! Activate with `auth_hooks::ready!(auth_hooks_flow::builtin::audit)`. Events have target
+//! `auth_hooks::audit` and the fields `phase`, `outcome` (`attempt`, `success`,
+//! `failure`, `logout`), `user_id`, `login` (the name typed, for failed attempts),
+//! `backend`, `ip`, `user_agent`, `session` (the first 16 hex digits of the session's
+//! keyed hash) and `token_family`. Never a password, token or session id: the context
+//! holds none. Each hook runs first in its phase (priority 1 000 000), so a later hook
+//! that fails under `raise` cannot hide the attempt.
+
+use auth_hooks::{
+    before_login, on_login, on_login_failed, on_logout, AuthHookContext, Phase, TokenKind,
+};
+
+fn emit(ctx: &AuthHookContext, phase: Phase, outcome: &str) {
+    let ip = ctx
+        .request()
+        .and_then(|r| r.client_ip)
+        .map(|ip| ip.to_string());
+    let user_agent = ctx.request().and_then(|r| r.user_agent.as_deref());
+    let session = ctx
+        .session()
+        .map(|s| s.id_hash.get(..16).unwrap_or(&s.id_hash));
+    let family = ctx
+        .token(TokenKind::Access)
+        .or_else(|| ctx.token(TokenKind::Refresh))
+        .map(|t| t.family.as_str());
+    if outcome == "failure" {
+        tracing::warn!(
+            target: "auth_hooks::audit",
+            phase = phase.as_str(),
+            outcome,
+            user_id = ctx.user_id(),
+            login = ctx.username(),
+            backend = ctx.auth_backend(),
+            ip = ip.as_deref(),
+            user_agent,
+            "auth audit"
+        );
+    } else {
+        tracing::info!(
+            target: "auth_hooks::audit",
+            phase = phase.as_str(),
+            outcome,
+            user_id = ctx.user_id(),
+            login = ctx.username(),
+            backend = ctx.auth_backend(),
+            ip = ip.as_deref(),
+            user_agent,
+            session,
+            token_family = family,
+            "auth audit"
+        );
+    }
+}
+
+/// Records a login attempt before anything is checked.
+#[before_login(priority = 1000000)]
+pub fn attempt(ctx: &AuthHookContext) {
+    emit(ctx, Phase::BeforeLogin, "attempt");
+}
+
+/// Records a successful login with its session and token family.
+#[on_login(priority = 1000000)]
+pub fn success(ctx: &AuthHookContext) {
+    emit(ctx, Phase::OnLogin, "success");
+}
+
+/// Records a failed login (wrong credentials), with the login name typed.
+#[on_login_failed(priority = 1000000)]
+pub fn failure(ctx: &AuthHookContext) {
+    emit(ctx, Phase::OnLoginFailed, "failure");
+}
+
+/// Records a logout.
+#[on_logout(priority = 1000000)]
+pub fn logout(ctx: &AuthHookContext) {
+    emit(ctx, Phase::OnLogout, "logout");
+}

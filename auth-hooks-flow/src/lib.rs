@@ -1,0 +1,107 @@
+//! **A real login/logout flow for [`auth_hooks`] to plug into: passwords, sessions, JWTs,
+//! revocation, stores behind traits, and built-in hooks.**
+//!
+//! | part | what it is |
+//! |---|---|
+//! | [`PasswordHasher`] | argon2id, OWASP parameters, PHC strings, `needs_rehash`, dummy verify |
+//! | [`SessionManager`] | 256-bit ids, HMAC-SHA256 at rest, TTL, idle timeout, rotation |
+//! | [`TokenManager`] | access + refresh JWTs, JTI blocklist on every path, family revocation |
+//! | [`AuthFlow`] | login, logout, session and token checks, refresh, with the hooks run around them |
+//! | [`builtin`] | audit, lockout, IP throttle, revoke other sessions: hooks activated with `ready!` |
+//! | [`testing`] (feature `testing`) | the conformance suite every store must pass |
+//!
+//! Every store is a trait usable as `Arc<dyn Trait>` ([`SessionStore`], [`JtiBlocklist`],
+//! [`AttemptStore`], [`UserStore`]), with an in-memory implementation here. Database
+//! stores live in crates of their own that pass the same conformance suite:
+//! `auth-hooks-sqlite` (the embedded default) and `auth-hooks-redis` (many app
+//! instances). A store that fails never lets anything through: logins and checks are
+//! refused with a `StoreUnavailable` error, which [`LoginError::is_unavailable`] and
+//! [`AuthError::is_unavailable`] report, for a web layer to answer 503.
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use auth_hooks_flow::*;
+//! use auth_hooks::RequestMeta;
+//!
+//! let hasher = PasswordHasher::for_tests(); // PasswordHasher::owasp() in production
+//! let users = Arc::new(MemoryUserStore::new());
+//! users.add("u1", "ada", "correct horse", &hasher)?;
+//!
+//! let flow = AuthFlow::builder(PasswordBackend::new(users, hasher))
+//!     .sessions(SessionManager::new(SessionKey::generate()?, Arc::new(MemorySessionStore::new())))
+//!     .build()?;
+//!
+//! let rt = tokio::runtime::Builder::new_current_thread().build()?;
+//! rt.block_on(async {
+//!     let ok = flow.login(Credentials::password("ada", "correct horse"), RequestMeta::new("POST", "/login")).await?;
+//!     let session = ok.session.expect("sessions are on");
+//!     assert_eq!(flow.authenticate_session(&session.id).await?.user.id, "u1");
+//!
+//!     let err = flow.login(Credentials::password("ada", "wrong"), RequestMeta::new("POST", "/login")).await.unwrap_err();
+//!     assert_eq!(err.client_message(), "Invalid username or password.");
+//!
+//!     flow.logout(LogoutTarget::session(session.id), RequestMeta::new("POST", "/logout")).await?;
+//!     Ok(())
+//! })
+//! # }
+//! ```
+//!
+//! Hashing runs under `block_in_place` on a multi-threaded Tokio runtime, so a login's
+//! argon2 work does not stall the other tasks of its worker thread; a login cancelled
+//! after its session was created revokes it on a spawned Tokio task.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod attempts;
+mod authenticate;
+mod backend;
+mod blocklist;
+mod clock;
+mod cpu_heavy;
+mod credentials;
+mod error;
+mod key;
+mod login;
+mod logout;
+mod password;
+mod random;
+mod session;
+mod session_store;
+mod store;
+mod token;
+mod undo;
+mod users;
+
+pub mod builtin;
+pub mod timestamp;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use attempts::{AttemptStore, MemoryAttemptStore};
+pub use authenticate::Authenticated;
+pub use backend::{
+    AuthBackend, AuthOutcome, AuthenticatedUser, BackendError, PasswordAccount, PasswordBackend,
+};
+pub use blocklist::{JtiBlocklist, MemoryJtiBlocklist};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use credentials::{Credentials, NotAnObject};
+pub use error::{AuthError, LoginError, LogoutError};
+pub use key::KeyError;
+pub use login::{AuthFlow, AuthFlowBuilder, FlowConfigError, LoginOptions, LoginSuccess};
+pub use logout::{LogoutOutcome, LogoutTarget};
+pub use password::{PasswordError, PasswordHasher};
+pub use session::{
+    InvalidSessionId, NewSession, SessionConfig, SessionId, SessionKey, SessionManager,
+};
+pub use session_store::{MemorySessionStore, SessionRecord, SessionStore};
+pub use store::StoreError;
+pub use token::{
+    BearerToken, Claims, IssuedToken, JwtKeys, TokenConfig, TokenError, TokenManager, TokenPair,
+};
+pub use users::{MemoryUserStore, PasswordUser, UserStore};
+
+/// The async-trait attribute the store traits are written with, for implementations:
+/// `#[auth_hooks_flow::async_trait]`.
+pub use async_trait::async_trait;

@@ -1,0 +1,328 @@
+//! The login flow: hooks around a backend, then sessions and tokens.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::undo::{Created, Pending};
+use crate::{
+    AuthBackend, AuthOutcome, AuthenticatedUser, BackendError, Credentials, LoginError, NewSession,
+    SessionId, SessionManager, TokenManager, TokenPair,
+};
+use auth_hooks::{AuthHookContext, AuthHookContextBuilder, AuthHookRegistry, Phase, RequestMeta};
+
+type Extension = Arc<dyn Fn(AuthHookContextBuilder) -> AuthHookContextBuilder + Send + Sync>;
+
+/// A login/logout flow: an [`AuthBackend`], the hooks an application activated, and
+/// sessions and/or tokens. Framework-agnostic: a web layer calls [`login`](Self::login),
+/// [`logout`](Self::logout), [`authenticate_session`](Self::authenticate_session),
+/// [`authenticate_token`](Self::authenticate_token) and [`refresh`](Self::refresh).
+///
+/// Cheap to share: keep it in an `Arc` in your application state.
+pub struct AuthFlow {
+    pub(crate) hooks: Arc<AuthHookRegistry>,
+    pub(crate) backend: Arc<dyn AuthBackend>,
+    pub(crate) backend_name: Cow<'static, str>,
+    pub(crate) sessions: Option<Arc<SessionManager>>,
+    pub(crate) tokens: Option<Arc<TokenManager>>,
+    extensions: Vec<Extension>,
+}
+
+/// Builds an [`AuthFlow`].
+#[must_use = "call .build() to get the flow"]
+pub struct AuthFlowBuilder {
+    flow: AuthFlow,
+}
+
+/// The flow cannot work as configured.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FlowConfigError {
+    /// Neither sessions nor tokens: a login would create nothing.
+    #[error("an AuthFlow needs sessions, tokens or both: call .sessions(…) or .tokens(…)")]
+    NothingToIssue,
+}
+
+/// Options of one login.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct LoginOptions {
+    /// The session the client came with (an anonymous or older session cookie). It is
+    /// ended atomically as the new session is created, so a fixated id never becomes
+    /// an authenticated one.
+    pub previous_session: Option<SessionId>,
+}
+
+impl LoginOptions {
+    /// Ends `previous` atomically as the new session is created.
+    pub fn replacing_session(mut self, previous: SessionId) -> Self {
+        self.previous_session = Some(previous);
+        self
+    }
+}
+
+/// A successful login: what to hand the client.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct LoginSuccess {
+    /// Who logged in.
+    pub user: AuthenticatedUser,
+    /// The new session (its id goes into the cookie), when the flow has sessions.
+    pub session: Option<NewSession>,
+    /// The new tokens, when the flow has tokens.
+    pub tokens: Option<TokenPair>,
+}
+
+impl AuthFlow {
+    /// Starts a flow authenticating with `backend`.
+    pub fn builder(backend: impl AuthBackend + 'static) -> AuthFlowBuilder {
+        Self::builder_shared(Arc::new(backend))
+    }
+
+    /// Starts a flow with a shared backend.
+    pub fn builder_shared(backend: Arc<dyn AuthBackend>) -> AuthFlowBuilder {
+        AuthFlowBuilder {
+            flow: AuthFlow {
+                backend_name: backend.name(),
+                backend,
+                hooks: Arc::new(AuthHookRegistry::new()),
+                sessions: None,
+                tokens: None,
+                extensions: Vec::new(),
+            },
+        }
+    }
+
+    /// The hooks in force.
+    pub fn hooks(&self) -> &AuthHookRegistry {
+        &self.hooks
+    }
+
+    /// The session manager, if the flow has sessions.
+    pub fn sessions(&self) -> Option<&Arc<SessionManager>> {
+        self.sessions.as_ref()
+    }
+
+    /// The token manager, if the flow has tokens.
+    pub fn tokens(&self) -> Option<&Arc<TokenManager>> {
+        self.tokens.as_ref()
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> &Arc<dyn AuthBackend> {
+        &self.backend
+    }
+
+    /// A context builder with the request, the backend's name and every extension the
+    /// flow attaches (`Arc<SessionManager>`, `Arc<TokenManager>`, and the
+    /// application's own, such as the built-in hooks' [`Lockout`](crate::builtin::lockout::Lockout)).
+    pub(crate) fn context(&self, request: RequestMeta) -> AuthHookContextBuilder {
+        let mut builder = AuthHookContext::builder()
+            .request(request)
+            .auth_backend(self.backend_name.clone());
+        if let Some(sessions) = &self.sessions {
+            builder = builder.extension(Arc::clone(sessions));
+        }
+        if let Some(tokens) = &self.tokens {
+            builder = builder.extension(Arc::clone(tokens));
+        }
+        self.extensions.iter().fold(builder, |b, ext| ext(b))
+    }
+
+    /// Logs a user in; see [`login_with`](Self::login_with).
+    pub async fn login(
+        &self,
+        credentials: Credentials,
+        request: RequestMeta,
+    ) -> Result<LoginSuccess, LoginError> {
+        self.login_with(credentials, request, LoginOptions::default())
+            .await
+    }
+
+    /// Logs a user in.
+    ///
+    /// 1. Builds the context: credentials sanitized, request metadata, backend name.
+    /// 2. Runs `before_login`. A reject (under any policy) or a failure under `raise`
+    ///    denies the login; nothing is created.
+    /// 3. Asks the backend. Bad credentials run `on_login_failed` and answer
+    ///    [`LoginError::InvalidCredentials`], the same for an unknown user and a wrong
+    ///    password, or [`LoginError::HookFailed`] when an `on_login_failed` hook failed
+    ///    under `raise` (the default: a failure the lockout could not count is not
+    ///    answered as a plain wrong password). A store failure answers
+    ///    [`LoginError::StoreUnavailable`].
+    /// 4. Creates the session (rotating `options.previous_session` away atomically)
+    ///    and/or the tokens.
+    /// 5. Runs `on_login` with the user, session and token metadata. If it fails under
+    ///    `raise`, the session and tokens just created are revoked before the error
+    ///    is returned; if the login is cancelled while it runs (the future dropped, as
+    ///    when the client hangs up), they are revoked on a spawned Tokio task (with no Tokio
+    ///    runtime current that is logged as an error, and they expire by their TTL).
+    pub async fn login_with(
+        &self,
+        credentials: Credentials,
+        request: RequestMeta,
+        options: LoginOptions,
+    ) -> Result<LoginSuccess, LoginError> {
+        let base = self
+            .context(request)
+            .credentials(credentials.to_json())
+            .build();
+
+        if let Err(error) = self.hooks.run(Phase::BeforeLogin, &base).await {
+            let error = LoginError::from_hook(error);
+            tracing::info!(backend = %self.backend_name, %error, "login denied before authentication");
+            return Err(error);
+        }
+
+        let user = match self.backend.authenticate(&credentials).await {
+            Ok(AuthOutcome::Authenticated(user)) => user,
+            Ok(AuthOutcome::InvalidCredentials) => {
+                drop(credentials);
+                let ctx = base
+                    .into_builder()
+                    .metadata("failure", "invalid_credentials")
+                    .build();
+                self.hooks
+                    .run(Phase::OnLoginFailed, &ctx)
+                    .await
+                    .map_err(LoginError::from_hook)?;
+                return Err(LoginError::InvalidCredentials);
+            }
+            Err(BackendError::Malformed(message)) => {
+                return Err(LoginError::MalformedCredentials(message.into_owned()))
+            }
+            Err(BackendError::Store(error)) => {
+                tracing::error!(backend = %self.backend_name, %error, "login refused: the backend's store is unavailable");
+                return Err(LoginError::StoreUnavailable(error));
+            }
+        };
+        drop(credentials);
+
+        let pending = self
+            .create(&user, options.previous_session.as_ref())
+            .await?;
+        let created = pending.created();
+
+        // The before_login context is not needed any more: moved, not copied.
+        let mut ctx = base.into_builder().user_id(user.id.clone());
+        if let Some(shared) = user.shared_user() {
+            ctx = ctx.shared_user(shared);
+        }
+        if let Some(session) = &created.session {
+            ctx = ctx.session(session.meta.clone());
+        }
+        if let Some(tokens) = &created.tokens {
+            ctx = ctx
+                .token(tokens.access.meta.clone())
+                .token(tokens.refresh.meta.clone());
+        }
+        let ctx = ctx.build();
+
+        if let Err(error) = self.hooks.run(Phase::OnLogin, &ctx).await {
+            pending.undo().await;
+            return Err(LoginError::from_hook(error));
+        }
+        let created = pending.keep();
+        Ok(LoginSuccess {
+            user,
+            session: created.session,
+            tokens: created.tokens,
+        })
+    }
+
+    async fn create(
+        &self,
+        user: &AuthenticatedUser,
+        previous: Option<&SessionId>,
+    ) -> Result<Pending, LoginError> {
+        let session = match &self.sessions {
+            Some(sessions) => Some(sessions.rotate(previous, &user.id).await.map_err(|error| {
+                tracing::error!(user_id = %user.id, %error, "login refused: the session could not be stored");
+                error
+            })?),
+            None => None,
+        };
+        let tokens = match &self.tokens {
+            Some(tokens) => match tokens.issue(&user.id) {
+                Ok(pair) => Some(pair),
+                Err(error) => {
+                    tracing::error!(user_id = %user.id, %error, "login refused: tokens could not be issued");
+                    let created = Created {
+                        session,
+                        tokens: None,
+                    };
+                    self.pending(&user.id, created).undo().await;
+                    return Err(error.into());
+                }
+            },
+            None => None,
+        };
+        Ok(self.pending(&user.id, Created { session, tokens }))
+    }
+
+    /// `created` on probation: revoked unless the login completes.
+    fn pending(&self, user_id: &str, created: Created) -> Pending {
+        Pending::new(
+            user_id,
+            self.sessions.as_ref(),
+            self.tokens.as_ref(),
+            created,
+        )
+    }
+}
+
+impl fmt::Debug for AuthFlow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthFlow")
+            .field("backend", &self.backend_name)
+            .field("hooks", &self.hooks)
+            .field("sessions", &self.sessions)
+            .field("tokens", &self.tokens)
+            .field("extensions", &self.extensions.len())
+            .finish()
+    }
+}
+
+impl AuthFlowBuilder {
+    /// The hooks to run (from `ready!` or [`AuthHookRegistry::new`]).
+    pub fn hooks(self, hooks: AuthHookRegistry) -> Self {
+        self.shared_hooks(Arc::new(hooks))
+    }
+
+    /// The hooks, already shared.
+    pub fn shared_hooks(mut self, hooks: Arc<AuthHookRegistry>) -> Self {
+        self.flow.hooks = hooks;
+        self
+    }
+
+    /// Logins create a server-side session.
+    pub fn sessions(mut self, sessions: SessionManager) -> Self {
+        self.flow.sessions = Some(Arc::new(sessions));
+        self
+    }
+
+    /// Logins issue an access and a refresh token.
+    pub fn tokens(mut self, tokens: TokenManager) -> Self {
+        self.flow.tokens = Some(Arc::new(tokens));
+        self
+    }
+
+    /// Attaches a service of the application's to every context, for its hooks
+    /// ([`AuthHookContext::extension`]). Never a secret.
+    pub fn extension<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.flow
+            .extensions
+            .push(Arc::new(move |b: AuthHookContextBuilder| {
+                b.extension(value.clone())
+            }));
+        self
+    }
+
+    /// The flow, or why it cannot work.
+    pub fn build(self) -> Result<AuthFlow, FlowConfigError> {
+        if self.flow.sessions.is_none() && self.flow.tokens.is_none() {
+            return Err(FlowConfigError::NothingToIssue);
+        }
+        Ok(self.flow)
+    }
+}

@@ -1,0 +1,447 @@
+//! Trait-level suites every store implementation must pass: memory, SQLite, Redis and
+//! yours. Each function panics (with a message naming the broken promise) on the
+//! first violation.
+//!
+//! Stores are expected to be empty at the start. Times are far in the future
+//! (`base()`), so stores with native expiry (Redis) never drop an entry during a run.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::{AttemptStore, JtiBlocklist, PasswordUser, SessionRecord, SessionStore, UserStore};
+
+/// A fixed, far-future instant all suites count from.
+pub fn base() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(4_000_000_000)
+}
+
+fn at(secs: u64) -> SystemTime {
+    base() + Duration::from_secs(secs)
+}
+
+fn record(hash: &str, user: &str, created: u64) -> SessionRecord {
+    SessionRecord {
+        id_hash: hash.to_owned(),
+        user_id: user.to_owned(),
+        created_at: at(created),
+        last_seen_at: at(created),
+        expires_at: at(created + 1000),
+        idle_expires_at: at(created + 100),
+    }
+}
+
+/// The promises of [`SessionStore`].
+pub async fn session_store_conformance(store: Arc<dyn SessionStore>) {
+    // insert / get
+    let a = record("hash-a", "alice", 0);
+    store.insert(a.clone()).await.expect("insert");
+    assert_eq!(
+        store.get("hash-a").await.expect("get"),
+        Some(a.clone()),
+        "get returns what insert stored"
+    );
+    assert_eq!(
+        store.get("hash-missing").await.expect("get"),
+        None,
+        "get of an unknown hash is None"
+    );
+    assert!(
+        store.insert(a.clone()).await.is_err(),
+        "insert never overwrites an existing session"
+    );
+
+    // touch
+    assert!(
+        store.touch("hash-a", at(50), at(150)).await.expect("touch"),
+        "touch of a stored session is true"
+    );
+    let touched = store.get("hash-a").await.unwrap().unwrap();
+    assert_eq!(
+        (touched.last_seen_at, touched.idle_expires_at),
+        (at(50), at(150)),
+        "touch updates last use and idle end"
+    );
+    assert!(
+        !store
+            .touch("hash-missing", at(50), at(150))
+            .await
+            .expect("touch"),
+        "touch of an unknown hash is false"
+    );
+
+    // list per user, oldest first
+    store.insert(record("hash-b", "alice", 10)).await.unwrap();
+    store.insert(record("hash-c", "bob", 5)).await.unwrap();
+    let alice: Vec<String> = store
+        .list_for_user("alice")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id_hash)
+        .collect();
+    assert_eq!(
+        alice,
+        ["hash-a", "hash-b"],
+        "list_for_user: that user's sessions only, oldest first"
+    );
+    assert!(store.list_for_user("nobody").await.unwrap().is_empty());
+
+    // rotate: old gone, new present, in one step
+    let new = record("hash-a2", "alice", 60);
+    let old = store.rotate("hash-a", new.clone()).await.expect("rotate");
+    assert_eq!(
+        old.map(|r| r.id_hash).as_deref(),
+        Some("hash-a"),
+        "rotate returns the removed session"
+    );
+    assert_eq!(
+        store.get("hash-a").await.unwrap(),
+        None,
+        "rotate removes the old session"
+    );
+    assert_eq!(
+        store.get("hash-a2").await.unwrap(),
+        Some(new),
+        "rotate stores the new session"
+    );
+    let fresh = record("hash-d", "alice", 61);
+    assert_eq!(
+        store.rotate("hash-never", fresh).await.unwrap(),
+        None,
+        "rotate from an unknown id still creates"
+    );
+    assert!(store.get("hash-d").await.unwrap().is_some());
+
+    // remove is idempotent
+    assert!(
+        store.remove("hash-d").await.unwrap().is_some(),
+        "remove returns the session"
+    );
+    assert!(
+        store.remove("hash-d").await.unwrap().is_none(),
+        "a second remove is harmless"
+    );
+
+    // remove all for user, with and without exception
+    let removed = store
+        .remove_all_for_user("alice", Some("hash-a2"))
+        .await
+        .unwrap();
+    assert_eq!(
+        removed, 1,
+        "remove_all_for_user removes the others (hash-b)"
+    );
+    assert!(
+        store.get("hash-a2").await.unwrap().is_some(),
+        "the excepted session stays"
+    );
+    assert!(
+        store.get("hash-c").await.unwrap().is_some(),
+        "other users' sessions stay"
+    );
+    assert_eq!(store.remove_all_for_user("alice", None).await.unwrap(), 1);
+    assert!(store.list_for_user("alice").await.unwrap().is_empty());
+
+    // expiry: idle end and absolute end
+    store.insert(record("hash-e", "carol", 0)).await.unwrap(); // idle end 100, end 1000
+    let mut long_idle = record("hash-f", "carol", 0);
+    long_idle.idle_expires_at = at(5000);
+    store.insert(long_idle).await.unwrap(); // absolute end 1000
+    assert_eq!(
+        store.remove_expired(at(99)).await.unwrap(),
+        0,
+        "nothing ends before its time"
+    );
+    // bob's hash-c (idle end 105) and hash-e (idle end 100) end by 200.
+    assert_eq!(
+        store.remove_expired(at(200)).await.unwrap(),
+        2,
+        "idle-expired sessions are removed"
+    );
+    assert!(store.get("hash-f").await.unwrap().is_some());
+    assert_eq!(
+        store.remove_expired(at(1000)).await.unwrap(),
+        1,
+        "sessions past their absolute end are removed"
+    );
+    assert!(store.get("hash-f").await.unwrap().is_none());
+}
+
+/// The promises of [`JtiBlocklist`].
+pub async fn jti_blocklist_conformance(blocklist: Arc<dyn JtiBlocklist>) {
+    assert!(
+        !blocklist.is_blocked("jti-1", at(0)).await.unwrap(),
+        "unknown ids are not blocked"
+    );
+    assert!(
+        blocklist.block("jti-1", at(100)).await.unwrap(),
+        "first block reports a new entry"
+    );
+    assert!(
+        !blocklist.block("jti-1", at(50)).await.unwrap(),
+        "second block reports it was already blocked"
+    );
+    assert!(
+        blocklist.is_blocked("jti-1", at(99)).await.unwrap(),
+        "blocked until its end"
+    );
+    assert!(
+        !blocklist.is_blocked("jti-1", at(100)).await.unwrap(),
+        "not blocked from its end on"
+    );
+    assert!(!blocklist.block("jti-1", at(300)).await.unwrap());
+    assert!(
+        blocklist.is_blocked("jti-1", at(200)).await.unwrap(),
+        "a later end extends the block"
+    );
+    assert!(blocklist.block("fam:abc", at(100)).await.unwrap());
+    assert!(
+        !blocklist.is_blocked("fam:abd", at(0)).await.unwrap(),
+        "keys are exact"
+    );
+    assert_eq!(
+        blocklist.remove_expired(at(150)).await.unwrap(),
+        1,
+        "expired entries are forgotten"
+    );
+    assert!(
+        blocklist.is_blocked("jti-1", at(150)).await.unwrap(),
+        "live entries stay"
+    );
+}
+
+/// The promises of [`AttemptStore`].
+pub async fn attempt_store_conformance(store: Arc<dyn AttemptStore>) {
+    let window = Duration::from_secs(100);
+    for expected in 1..=3 {
+        assert_eq!(
+            store
+                .record_failure("k", at(expected), window)
+                .await
+                .unwrap(),
+            expected as u32,
+            "failures count within the window"
+        );
+    }
+    assert_eq!(
+        store.record_failure("other", at(1), window).await.unwrap(),
+        1,
+        "keys count apart"
+    );
+    assert_eq!(
+        store.record_failure("k", at(101), window).await.unwrap(),
+        1,
+        "a failure after the window starts a new count"
+    );
+    assert_eq!(
+        store.locked_until("k", at(0)).await.unwrap(),
+        None,
+        "not locked by counting alone"
+    );
+    store.lock("k", at(500)).await.unwrap();
+    assert_eq!(
+        store.locked_until("k", at(499)).await.unwrap(),
+        Some(at(500)),
+        "locked until the end"
+    );
+    assert_eq!(
+        store.locked_until("k", at(500)).await.unwrap(),
+        None,
+        "unlocked from the end on"
+    );
+    store.lock("k", at(400)).await.unwrap();
+    assert_eq!(
+        store.locked_until("k", at(450)).await.unwrap(),
+        Some(at(500)),
+        "an earlier lock never shortens a later one"
+    );
+    store.reset("k").await.unwrap();
+    assert_eq!(
+        store.record_failure("k", at(102), window).await.unwrap(),
+        1,
+        "reset clears the count"
+    );
+    assert_eq!(
+        store.locked_until("k", at(450)).await.unwrap(),
+        Some(at(500)),
+        "reset does not lift a lock"
+    );
+    store.reset("never-seen").await.unwrap();
+    assert!(
+        store.remove_expired(at(10_000)).await.unwrap() >= 1,
+        "ended windows and locks are forgotten"
+    );
+    assert_eq!(
+        store.record_failure("k", at(10_001), window).await.unwrap(),
+        1
+    );
+}
+
+/// The users [`user_store_conformance`] expects to find: insert them (with the store's
+/// own method) before calling it. `Ada` is given with a capital to check case folding.
+pub fn conformance_users() -> Vec<PasswordUser> {
+    vec![
+        PasswordUser {
+            id: "u-1".to_owned(),
+            login: "Ada".to_owned(),
+            password_hash: "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA".to_owned(),
+            disabled: false,
+        },
+        PasswordUser {
+            id: "u-2".to_owned(),
+            login: "bob".to_owned(),
+            password_hash: "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$b3RoZXI".to_owned(),
+            disabled: true,
+        },
+    ]
+}
+
+/// The promises of [`UserStore`], on a store holding exactly [`conformance_users`].
+///
+/// Every store of this crate folds logins to lower case, so a lookup in any case finds
+/// the user.
+pub async fn user_store_conformance(store: Arc<dyn UserStore>) {
+    let [ada, bob]: [PasswordUser; 2] = conformance_users().try_into().unwrap();
+    let ada = PasswordUser {
+        login: "ada".to_owned(),
+        ..ada
+    };
+    assert_eq!(
+        store.find_by_login("ada").await.expect("find_by_login"),
+        Some(ada.clone()),
+        "find_by_login returns the stored user, login lower-cased"
+    );
+    assert_eq!(
+        store.find_by_login("ADA").await.unwrap(),
+        Some(ada.clone()),
+        "logins match in any case"
+    );
+    assert_eq!(
+        store.find_by_login("nobody").await.unwrap(),
+        None,
+        "an unknown login is None"
+    );
+    assert_eq!(
+        store.find_by_login("u-1").await.unwrap(),
+        None,
+        "ids are not logins"
+    );
+    assert_eq!(
+        store.find_by_id("u-2").await.expect("find_by_id"),
+        Some(bob),
+        "find_by_id returns the user, disabled flag included"
+    );
+    assert_eq!(
+        store.find_by_id("ada").await.unwrap(),
+        None,
+        "logins are not ids"
+    );
+    assert_eq!(store.find_by_id("u-404").await.unwrap(), None);
+
+    store
+        .update_password_hash("u-1", "$argon2id$new")
+        .await
+        .expect("update_password_hash");
+    assert_eq!(
+        store
+            .find_by_id("u-1")
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash,
+        "$argon2id$new",
+        "the new hash is stored"
+    );
+    assert_eq!(
+        store
+            .find_by_login("ada")
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash,
+        "$argon2id$new",
+        "and found by login too"
+    );
+    assert!(
+        store
+            .update_password_hash("u-404", "$argon2id$x")
+            .await
+            .is_err(),
+        "updating an unknown user is an error, not a silent no-op"
+    );
+}
+
+/// Atomicity under concurrent callers: the test-and-set of the blocklist, counting,
+/// and rotation. Run it on a multi-threaded runtime; stores start empty.
+pub async fn atomicity_conformance(
+    sessions: Arc<dyn SessionStore>,
+    blocklist: Arc<dyn JtiBlocklist>,
+    attempts: Arc<dyn AttemptStore>,
+) {
+    const N: u64 = 16;
+
+    let tasks: Vec<_> = (0..N)
+        .map(|_| {
+            let blocklist = blocklist.clone();
+            tokio::spawn(async move { blocklist.block("race", at(100)).await.unwrap() })
+        })
+        .collect();
+    let mut firsts = 0;
+    for task in tasks {
+        firsts += u32::from(task.await.unwrap());
+    }
+    assert_eq!(
+        firsts, 1,
+        "exactly one concurrent block() sees the id as new"
+    );
+
+    let window = Duration::from_secs(1000);
+    let tasks: Vec<_> = (0..N)
+        .map(|_| {
+            let attempts = attempts.clone();
+            tokio::spawn(async move {
+                attempts
+                    .record_failure("race", at(1), window)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut counts = Vec::new();
+    for task in tasks {
+        counts.push(task.await.unwrap());
+    }
+    counts.sort_unstable();
+    assert_eq!(
+        counts,
+        (1..=N as u32).collect::<Vec<_>>(),
+        "concurrent failures are each counted once"
+    );
+
+    sessions
+        .insert(record("race-old", "rita", 0))
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..N)
+        .map(|i| {
+            let sessions = sessions.clone();
+            tokio::spawn(async move {
+                let new = record(&format!("race-new-{i}"), "rita", i + 1);
+                sessions.rotate("race-old", new).await.unwrap().is_some()
+            })
+        })
+        .collect();
+    let mut winners = 0;
+    for task in tasks {
+        winners += u32::from(task.await.unwrap());
+    }
+    assert_eq!(
+        winners, 1,
+        "one rotation takes the old session; the others find it gone"
+    );
+    assert_eq!(
+        sessions.list_for_user("rita").await.unwrap().len(),
+        N as usize,
+        "every rotation stored its new session"
+    );
+}

@@ -1,0 +1,473 @@
+//! JWT access and refresh tokens, with a blocklist checked on every path that accepts one.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::clock::{from_unix_secs, unix_secs};
+use crate::random::{hex, random_bytes};
+use crate::{Clock, JtiBlocklist, KeyError, StoreError, SystemClock};
+use auth_hooks::{TokenKind, TokenMeta};
+
+/// The claims of the tokens this crate issues. Not secret: anyone holding a token can
+/// read them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// The subject: the user id.
+    pub sub: String,
+    /// The token's unique id (128 random bits, hex), the key of revocation.
+    pub jti: String,
+    /// Access or refresh; a token of one kind is never accepted as the other.
+    #[serde(rename = "type")]
+    pub kind: TokenKind,
+    /// Issued at (seconds since the Unix epoch).
+    pub iat: u64,
+    /// Expires at (seconds since the Unix epoch).
+    pub exp: u64,
+    /// Issued by a login with credentials rather than by a refresh.
+    pub fresh: bool,
+    /// The family: the login every token of a refresh chain descends from.
+    pub fam: String,
+    /// The issuer, when configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+}
+
+impl Claims {
+    /// The claims as hooks see them.
+    pub fn meta(&self) -> TokenMeta {
+        TokenMeta {
+            kind: self.kind,
+            jti: self.jti.clone(),
+            subject: self.sub.clone(),
+            issued_at: from_unix_secs(self.iat),
+            expires_at: from_unix_secs(self.exp),
+            family: self.fam.clone(),
+            fresh: self.fresh,
+        }
+    }
+}
+
+/// An encoded token: a bearer secret. `Debug` is redacted; read it with
+/// [`expose`](Self::expose) only to hand it to the client.
+#[derive(Clone)]
+pub struct BearerToken(String);
+
+impl BearerToken {
+    /// The encoded JWT. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for BearerToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BearerToken(<redacted>)")
+    }
+}
+
+/// One issued token and its metadata.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    /// The encoded token, for the client.
+    pub token: BearerToken,
+    /// What hooks see of it.
+    pub meta: TokenMeta,
+}
+
+/// An access token and the refresh token that renews it.
+#[derive(Debug, Clone)]
+pub struct TokenPair {
+    /// Short-lived, sent on API requests.
+    pub access: IssuedToken,
+    /// Long-lived, exchanged at [`TokenManager::refresh`] for a new pair.
+    pub refresh: IssuedToken,
+}
+
+/// Why a token was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// Not a token of ours: malformed, badly signed, wrong algorithm, issuer or kind.
+    #[error("invalid token")]
+    Invalid,
+    /// Past its `exp`.
+    #[error("token expired")]
+    Expired,
+    /// Its `jti` or its family is on the blocklist (logged out, rotated, or reused).
+    #[error("token revoked")]
+    Revoked,
+    /// The blocklist could not be asked: refused (fail closed).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A token could not be encoded (a bad key).
+    #[error("token could not be encoded: {0}")]
+    Encode(String),
+}
+
+/// Signing and verification keys, with the one algorithm they are used with (no other
+/// algorithm is ever accepted). `Debug` is redacted.
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    algorithm: Algorithm,
+}
+
+impl JwtKeys {
+    /// HMAC-SHA256 with a shared `secret` of at least 32 bytes.
+    pub fn hs256(secret: impl AsRef<[u8]>) -> Result<Self, KeyError> {
+        let secret = secret.as_ref();
+        if secret.len() < 32 {
+            return Err(KeyError {
+                what: "a JWT HS256 secret",
+                min: 32,
+                got: secret.len(),
+            });
+        }
+        Ok(JwtKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            algorithm: Algorithm::HS256,
+        })
+    }
+
+    /// HMAC-SHA256 with a random 256-bit secret: tokens die with the process, and
+    /// several instances cannot share them. For tests, demos and single-process apps.
+    pub fn hs256_random() -> Result<Self, StoreError> {
+        let secret = random_bytes::<32>()?;
+        Ok(JwtKeys::hs256(secret).expect("32 bytes is long enough"))
+    }
+
+    /// Any key pair `jsonwebtoken` supports (RSA, ECDSA, EdDSA), pinned to `algorithm`.
+    pub fn new(encoding: EncodingKey, decoding: DecodingKey, algorithm: Algorithm) -> Self {
+        JwtKeys {
+            encoding,
+            decoding,
+            algorithm,
+        }
+    }
+}
+
+impl fmt::Debug for JwtKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtKeys")
+            .field("algorithm", &self.algorithm)
+            .field("keys", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Token lifetimes and issuer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenConfig {
+    /// Lifetime of access tokens (default 15 minutes).
+    pub access_ttl: Duration,
+    /// Lifetime of a refresh family from its login (default 20 days). Refreshing does
+    /// not extend it: a stolen refresh token is useless after this at the latest.
+    pub refresh_ttl: Duration,
+    /// The `iss` claim written and required, if set.
+    pub issuer: Option<String>,
+}
+
+impl Default for TokenConfig {
+    fn default() -> Self {
+        TokenConfig {
+            access_ttl: Duration::from_secs(15 * 60),
+            refresh_ttl: Duration::from_secs(20 * 24 * 3600),
+            issuer: None,
+        }
+    }
+}
+
+impl TokenConfig {
+    /// Sets the access token lifetime.
+    pub fn access_ttl(mut self, ttl: Duration) -> Self {
+        self.access_ttl = ttl;
+        self
+    }
+
+    /// Sets the refresh family lifetime.
+    pub fn refresh_ttl(mut self, ttl: Duration) -> Self {
+        self.refresh_ttl = ttl;
+        self
+    }
+
+    /// Sets the issuer.
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+}
+
+/// Issues, checks, refreshes and revokes JWTs.
+///
+/// - Every path that accepts a token ([`verify_access`](Self::verify_access),
+///   [`refresh`](Self::refresh), [`revoke`](Self::revoke)) checks the signature, the
+///   kind, the expiry and then the blocklist (the token's `jti` and its family).
+/// - A refresh token is single-use: [`refresh`](Self::refresh) blocks it and returns a
+///   new pair of the same family. Presenting it again is taken as theft and revokes the
+///   whole family.
+/// - Revoking a refresh token revokes its family: every token descended from the same login.
+#[derive(Clone)]
+pub struct TokenManager {
+    keys: Arc<JwtKeys>,
+    blocklist: Arc<dyn JtiBlocklist>,
+    config: TokenConfig,
+    clock: Arc<dyn Clock>,
+}
+
+fn family_key(family: &str) -> String {
+    format!("fam:{family}")
+}
+
+fn new_token_id() -> Result<String, StoreError> {
+    Ok(hex(&random_bytes::<16>()?))
+}
+
+impl TokenManager {
+    /// Tokens signed with `keys`, revoked through `blocklist`, with default lifetimes.
+    pub fn new(keys: JwtKeys, blocklist: Arc<dyn JtiBlocklist>) -> Self {
+        TokenManager {
+            keys: Arc::new(keys),
+            blocklist,
+            config: TokenConfig::default(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Sets lifetimes and issuer.
+    pub fn with_config(mut self, config: TokenConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Sets the clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &TokenConfig {
+        &self.config
+    }
+
+    /// The blocklist.
+    pub fn blocklist(&self) -> &Arc<dyn JtiBlocklist> {
+        &self.blocklist
+    }
+
+    fn encode(&self, claims: Claims) -> Result<IssuedToken, TokenError> {
+        let token = jsonwebtoken::encode(
+            &Header::new(self.keys.algorithm),
+            &claims,
+            &self.keys.encoding,
+        )
+        .map_err(|e| TokenError::Encode(e.to_string()))?;
+        Ok(IssuedToken {
+            token: BearerToken(token),
+            meta: claims.meta(),
+        })
+    }
+
+    fn pair(
+        &self,
+        sub: &str,
+        family: &str,
+        family_end: u64,
+        fresh: bool,
+    ) -> Result<TokenPair, TokenError> {
+        let now = unix_secs(self.clock.now());
+        let claims = |kind, exp| -> Result<Claims, TokenError> {
+            Ok(Claims {
+                sub: sub.to_owned(),
+                jti: new_token_id()?,
+                kind,
+                iat: now,
+                exp,
+                fresh,
+                fam: family.to_owned(),
+                iss: self.config.issuer.clone(),
+            })
+        };
+        let access_end = (now + self.config.access_ttl.as_secs()).min(family_end);
+        Ok(TokenPair {
+            access: self.encode(claims(TokenKind::Access, access_end)?)?,
+            refresh: self.encode(claims(TokenKind::Refresh, family_end)?)?,
+        })
+    }
+
+    /// Issues a fresh pair for `user_id`, starting a new family (a login).
+    pub fn issue(&self, user_id: &str) -> Result<TokenPair, TokenError> {
+        let family = new_token_id()?;
+        let end = unix_secs(self.clock.now()) + self.config.refresh_ttl.as_secs();
+        self.pair(user_id, &family, end, true)
+    }
+
+    /// Checks signature, algorithm, issuer, kind and expiry, but not the blocklist.
+    fn decode(&self, token: &str, kind: TokenKind, check_exp: bool) -> Result<Claims, TokenError> {
+        let mut validation = Validation::new(self.keys.algorithm);
+        validation.validate_exp = false; // checked below against the flow's clock
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        if let Some(issuer) = &self.config.issuer {
+            validation.set_issuer(&[issuer]);
+        }
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.keys.decoding, &validation)
+            .map_err(|e| {
+                tracing::debug!(error = %e, "token refused");
+                TokenError::Invalid
+            })?
+            .claims;
+        if claims.kind != kind {
+            return Err(TokenError::Invalid);
+        }
+        if check_exp && unix_secs(self.clock.now()) >= claims.exp {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
+    }
+
+    async fn check_blocklist(&self, claims: &Claims) -> Result<(), TokenError> {
+        let now = self.clock.now();
+        if self.blocklist.is_blocked(&claims.jti, now).await?
+            || self
+                .blocklist
+                .is_blocked(&family_key(&claims.fam), now)
+                .await?
+        {
+            return Err(TokenError::Revoked);
+        }
+        Ok(())
+    }
+
+    /// Checks a token of `kind` completely: signature, kind, expiry, blocklist.
+    pub async fn verify(&self, token: &str, kind: TokenKind) -> Result<Claims, TokenError> {
+        let claims = self.decode(token, kind, true)?;
+        self.check_blocklist(&claims).await?;
+        Ok(claims)
+    }
+
+    /// Checks an access token completely: signature, kind, expiry, blocklist.
+    pub async fn verify_access(&self, token: &str) -> Result<Claims, TokenError> {
+        self.verify(token, TokenKind::Access).await
+    }
+
+    /// Checks a refresh token's signature, kind and expiry only: neither the blocklist
+    /// nor its single use (the flow reads its subject before spending it).
+    pub(crate) fn decode_refresh(&self, token: &str) -> Result<Claims, TokenError> {
+        self.decode(token, TokenKind::Refresh, true)
+    }
+
+    /// Exchanges a refresh token for a new pair of the same family (not fresh).
+    ///
+    /// The refresh token is checked like any other (blocklist included), then blocked:
+    /// it works once. A second use revokes the whole family and answers
+    /// [`TokenError::Revoked`].
+    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, TokenError> {
+        let claims = self.decode(refresh_token, TokenKind::Refresh, true)?;
+        let now = self.clock.now();
+        if self
+            .blocklist
+            .is_blocked(&family_key(&claims.fam), now)
+            .await?
+        {
+            return Err(TokenError::Revoked);
+        }
+        // Test-and-set of the jti: exactly one use of a refresh token succeeds, even
+        // when two race. Any later use is reuse: the token was stolen or replayed.
+        let until = from_unix_secs(claims.exp);
+        if !self.blocklist.block(&claims.jti, until).await? {
+            self.revoke_family(&claims).await?;
+            tracing::warn!(
+                user_id = %claims.sub,
+                family = %claims.fam,
+                "refresh token used twice; its family is revoked"
+            );
+            return Err(TokenError::Revoked);
+        }
+        self.pair(&claims.sub, &claims.fam, claims.exp, false)
+    }
+
+    /// Reads a token for logout: signature and kind must hold, and it must not be
+    /// revoked already; an expired token yields `Ok(None)` (nothing left to revoke).
+    pub async fn inspect_for_revocation(
+        &self,
+        token: &str,
+        kind: TokenKind,
+    ) -> Result<Option<Claims>, TokenError> {
+        let claims = self.decode(token, kind, false)?;
+        if unix_secs(self.clock.now()) >= claims.exp {
+            return Ok(None);
+        }
+        match self.check_blocklist(&claims).await {
+            Ok(()) => Ok(Some(claims)),
+            Err(TokenError::Revoked) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Revokes the token `token` of `kind`: its `jti` until it expires, and for a
+    /// refresh token its whole family. Returns the claims of what was revoked, `None`
+    /// when there was nothing to revoke (expired or already revoked). Idempotent.
+    pub async fn revoke(&self, token: &str, kind: TokenKind) -> Result<Option<Claims>, TokenError> {
+        let Some(claims) = self.inspect_for_revocation(token, kind).await? else {
+            return Ok(None);
+        };
+        self.revoke_claims(&claims, kind == TokenKind::Refresh)
+            .await?;
+        Ok(Some(claims))
+    }
+
+    /// Blocks the token described by `claims` and, if `family`, its whole family.
+    pub async fn revoke_claims(&self, claims: &Claims, family: bool) -> Result<(), TokenError> {
+        self.blocklist
+            .block(&claims.jti, from_unix_secs(claims.exp))
+            .await?;
+        if family {
+            self.revoke_family(claims).await?;
+        }
+        Ok(())
+    }
+
+    /// Revokes a pair just issued (a login being undone): both ids and their family.
+    pub async fn revoke_issued(&self, pair: &TokenPair) -> Result<(), TokenError> {
+        for meta in [&pair.access.meta, &pair.refresh.meta] {
+            self.blocklist.block(&meta.jti, meta.expires_at).await?;
+        }
+        let until = self.clock.now() + self.config.refresh_ttl;
+        self.blocklist
+            .block(&family_key(&pair.refresh.meta.family), until)
+            .await?;
+        Ok(())
+    }
+
+    /// Blocks every token of the family of `claims` (a logout of that login everywhere).
+    pub async fn revoke_family(&self, claims: &Claims) -> Result<(), TokenError> {
+        // No token of the family outlives now + refresh_ttl (refreshing never extends it).
+        let until = self.clock.now() + self.config.refresh_ttl;
+        self.blocklist
+            .block(&family_key(&claims.fam), until)
+            .await?;
+        Ok(())
+    }
+
+    /// Removes blocklist entries of tokens that have expired anyway.
+    pub async fn cleanup(&self) -> Result<usize, StoreError> {
+        self.blocklist.remove_expired(self.clock.now()).await
+    }
+}
+
+impl fmt::Debug for TokenManager {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenManager")
+            .field("keys", &self.keys)
+            .field("config", &self.config)
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
+}

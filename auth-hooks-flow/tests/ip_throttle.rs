@@ -1,0 +1,109 @@
+//! The per-client throttle (`builtin::ip_throttle`): failures from one address against
+//! many accounts block that address, not the accounts; other clients go on; the block
+//! ends with its period; IPv6 counts per /64. Over HTTP (a 429 with Retry-After):
+//! `tests/tests/http/ip_throttle.rs`.
+
+use std::net::IpAddr;
+
+use std::time::Duration;
+
+use auth_hooks::RequestMeta;
+use auth_hooks_flow::builtin::ip_throttle::THROTTLED_MESSAGE;
+use auth_hooks_flow::{AuthFlow, Credentials, LoginError, ManualClock};
+use auth_hooks_test_support::flow::{ip_throttled, IP_THROTTLE_LIMIT as LIMIT, PASSWORD};
+
+fn from(ip: &str) -> RequestMeta {
+    RequestMeta::new("POST", "/login").client_ip(ip.parse::<IpAddr>().unwrap())
+}
+
+/// `LIMIT` failures from `ip`, each against another (unknown) account.
+async fn spray(flow: &AuthFlow, ip: &str) {
+    for i in 0..LIMIT {
+        let err = flow
+            .login(
+                Credentials::password(format!("victim{i}"), "guess"),
+                from(ip),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, LoginError::InvalidCredentials), "{err:?}");
+    }
+}
+
+async fn ada_from(flow: &AuthFlow, ip: &str) -> Result<(), LoginError> {
+    flow.login(Credentials::password("ada", PASSWORD), from(ip))
+        .await
+        .map(drop)
+}
+
+#[tokio::test]
+async fn failures_from_one_address_across_accounts_block_that_address_only() {
+    let clock = ManualClock::starting_now();
+    let flow = ip_throttled(&clock, true);
+    spray(&flow, "198.51.100.7").await;
+
+    // Blocked, even with the right password of an account it never tried.
+    let err = ada_from(&flow, "198.51.100.7").await.unwrap_err();
+    let LoginError::LockedOut {
+        retry_after,
+        message,
+        hook,
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(message, THROTTLED_MESSAGE);
+    assert_eq!(hook, "auth_hooks_flow::builtin::ip_throttle::check");
+    assert!(
+        (Duration::from_secs(1)..=Duration::from_secs(120)).contains(retry_after),
+        "{retry_after:?}"
+    );
+    // The accounts are not locked: another client signs in.
+    ada_from(&flow, "198.51.100.8").await.unwrap();
+
+    // The block ends with its period.
+    clock.advance(Duration::from_secs(121));
+    ada_from(&flow, "198.51.100.7").await.unwrap();
+}
+
+#[tokio::test]
+async fn a_success_does_not_clear_the_count() {
+    let clock = ManualClock::starting_now();
+    let flow = ip_throttled(&clock, true);
+    for i in 0..LIMIT - 1 {
+        let guess = Credentials::password(format!("victim{i}"), "guess");
+        assert!(flow.login(guess, from("198.51.100.7")).await.is_err());
+    }
+    ada_from(&flow, "198.51.100.7").await.unwrap();
+    let last = Credentials::password("victim9", "guess");
+    assert!(flow.login(last, from("198.51.100.7")).await.is_err());
+    assert!(matches!(
+        ada_from(&flow, "198.51.100.7").await,
+        Err(LoginError::LockedOut { .. })
+    ));
+}
+
+#[tokio::test]
+async fn ipv6_counts_per_64_and_a_mapped_v4_address_as_itself() {
+    let clock = ManualClock::starting_now();
+    let flow = ip_throttled(&clock, true);
+    spray(&flow, "2001:db8:1:2::1").await;
+    assert!(matches!(
+        ada_from(&flow, "2001:db8:1:2:ffff::9").await,
+        Err(LoginError::LockedOut { .. })
+    ));
+    ada_from(&flow, "2001:db8:1:3::1").await.unwrap();
+
+    spray(&flow, "192.0.2.1").await;
+    assert!(matches!(
+        ada_from(&flow, "::ffff:192.0.2.1").await,
+        Err(LoginError::LockedOut { .. })
+    ));
+}
+
+#[tokio::test]
+async fn without_its_extension_the_throttle_fails_closed() {
+    let flow = ip_throttled(&ManualClock::starting_now(), false);
+    let err = ada_from(&flow, "198.51.100.7").await.unwrap_err();
+    assert!(matches!(err, LoginError::HookFailed(_)), "{err:?}");
+}

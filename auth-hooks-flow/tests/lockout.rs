@@ -1,0 +1,233 @@
+//! The lockout built-in: 5 failures in 900 s lock a login name for 900 s, counted the
+//! same for unknown names, cleared by a success, fail-closed without its store, and
+//! never answering "wrong password" for a failure it could not count.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use auth_hooks::{AuthHookContext, AuthHookRegistry, HookOptions};
+use auth_hooks_flow::builtin::lockout::LOCKED_MESSAGE;
+use auth_hooks_flow::testing::attempt_store_conformance;
+use auth_hooks_flow::{AttemptStore, Credentials, LoginError, MemoryAttemptStore, StoreError};
+use auth_hooks_test_support::flow::{
+    ada, request, FailingStore, Fixture, FixtureOptions, PASSWORD,
+};
+use auth_hooks_test_support::logs::capture_logs;
+
+fn lockout_hooks() -> AuthHookRegistry {
+    auth_hooks::ready!(auth_hooks_flow::builtin::lockout).unwrap()
+}
+
+async fn fail(fx: &Fixture, login: &str, times: usize) {
+    for _ in 0..times {
+        let err = fx
+            .flow
+            .login(Credentials::password(login, "wrong"), request())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, LoginError::InvalidCredentials), "{err:?}");
+    }
+}
+
+#[tokio::test]
+async fn memory_attempt_store_passes_the_conformance_suite() {
+    attempt_store_conformance(Arc::new(MemoryAttemptStore::new())).await;
+}
+
+#[tokio::test]
+async fn five_failures_lock_the_account_even_against_the_right_password() {
+    let fx = Fixture::new(lockout_hooks());
+    fail(&fx, "ada", 5).await;
+
+    let err = fx.flow.login(ada(PASSWORD), request()).await.unwrap_err();
+    let LoginError::LockedOut { retry_after, .. } = &err else {
+        panic!("expected a lockout, got {err:?}");
+    };
+    assert_eq!(*retry_after, Duration::from_secs(900));
+    assert_eq!(err.client_message(), LOCKED_MESSAGE);
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(900)));
+    assert!(fx.sessions.is_empty(), "no session while locked");
+
+    // Case and spaces do not dodge the lock; other users are unaffected.
+    let err = fx
+        .flow
+        .login(Credentials::password("  ADA ", PASSWORD), request())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, LoginError::LockedOut { .. }), "{err:?}");
+    assert!(fx
+        .flow
+        .login(Credentials::password("bob", PASSWORD), request())
+        .await
+        .is_ok());
+
+    fx.clock.advance(Duration::from_secs(600));
+    let err = fx.flow.login(ada(PASSWORD), request()).await.unwrap_err();
+    assert_eq!(
+        err.retry_after(),
+        Some(Duration::from_secs(300)),
+        "Retry-After counts down"
+    );
+
+    fx.clock.advance(Duration::from_secs(300));
+    assert!(
+        fx.flow.login(ada(PASSWORD), request()).await.is_ok(),
+        "unlocked after the period"
+    );
+}
+
+#[tokio::test]
+async fn four_failures_do_not_lock_and_a_success_clears_the_count() {
+    let fx = Fixture::new(lockout_hooks());
+    fail(&fx, "ada", 4).await;
+    fx.flow.login(ada(PASSWORD), request()).await.unwrap();
+    fail(&fx, "ada", 4).await;
+    assert!(fx.flow.login(ada(PASSWORD), request()).await.is_ok());
+}
+
+#[tokio::test]
+async fn failures_outside_the_window_do_not_add_up() {
+    let fx = Fixture::new(lockout_hooks());
+    fail(&fx, "ada", 4).await;
+    fx.clock.advance(Duration::from_secs(901));
+    fail(&fx, "ada", 4).await;
+    assert!(fx.flow.login(ada(PASSWORD), request()).await.is_ok());
+}
+
+#[tokio::test]
+async fn unknown_login_names_lock_the_same_way() {
+    let fx = Fixture::new(lockout_hooks());
+    fail(&fx, "nobody", 5).await;
+    let err = fx
+        .flow
+        .login(Credentials::password("nobody", "wrong"), request())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, LoginError::LockedOut { .. }),
+        "a lockout must not reveal that the account does not exist: {err:?}"
+    );
+}
+
+#[test]
+fn without_the_lockout_extension_every_login_is_refused_and_the_log_says_why() {
+    let fx = Fixture::with(
+        lockout_hooks(),
+        FixtureOptions {
+            lockout: false,
+            ..Default::default()
+        },
+    );
+    let (err, logs) = capture_logs(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(fx.flow.login(ada(PASSWORD), request()))
+            .unwrap_err()
+    });
+    assert!(matches!(err, LoginError::HookFailed(_)), "{err:?}");
+    assert_eq!(err.client_message(), "Login rejected.");
+    assert!(logs.contains("extension is missing"), "{logs}");
+    assert!(
+        logs.contains("AuthFlowBuilder::extension(Lockout::new(store))"),
+        "the log says what to configure: {logs}"
+    );
+    assert!(fx.sessions.is_empty());
+}
+
+#[tokio::test]
+async fn a_counter_store_failure_fails_closed() {
+    let store = FailingStore::down();
+    let fx = Fixture::with(
+        lockout_hooks(),
+        FixtureOptions {
+            attempt_store: Some(store.clone() as Arc<dyn AttemptStore>),
+            ..Default::default()
+        },
+    );
+    let err = fx.flow.login(ada(PASSWORD), request()).await.unwrap_err();
+    assert!(matches!(err, LoginError::HookFailed(_)), "{err:?}");
+    assert!(
+        fx.sessions.is_empty(),
+        "a lock that cannot be checked is a refusal"
+    );
+    store.set_down(false);
+    assert!(fx.flow.login(ada(PASSWORD), request()).await.is_ok());
+}
+
+/// Counters that can be read but not written (a full disk, a read-only replica).
+struct ReadOnlyAttempts(MemoryAttemptStore);
+
+#[auth_hooks_flow::async_trait]
+impl AttemptStore for ReadOnlyAttempts {
+    async fn record_failure(&self, _: &str, _: SystemTime, _: Duration) -> Result<u32, StoreError> {
+        Err(StoreError::new("database or disk is full (test double)"))
+    }
+    async fn lock(&self, _: &str, _: SystemTime) -> Result<(), StoreError> {
+        Err(StoreError::new("database or disk is full (test double)"))
+    }
+    async fn locked_until(
+        &self,
+        key: &str,
+        now: SystemTime,
+    ) -> Result<Option<SystemTime>, StoreError> {
+        self.0.locked_until(key, now).await
+    }
+    async fn reset(&self, key: &str) -> Result<(), StoreError> {
+        self.0.reset(key).await
+    }
+    async fn remove_expired(&self, now: SystemTime) -> Result<usize, StoreError> {
+        self.0.remove_expired(now).await
+    }
+}
+
+#[tokio::test]
+async fn a_failure_that_cannot_be_counted_is_not_answered_as_a_wrong_password() {
+    // Otherwise the lockout would stop counting while the store cannot write, and
+    // unlimited guesses would each answer "wrong password" until the right one.
+    let fx = Fixture::with(
+        lockout_hooks(),
+        FixtureOptions {
+            attempt_store: Some(Arc::new(ReadOnlyAttempts(MemoryAttemptStore::new()))),
+            ..Default::default()
+        },
+    );
+    for _ in 0..10 {
+        let err = fx
+            .flow
+            .login(Credentials::password("ada", "guess"), request())
+            .await
+            .unwrap_err();
+        let LoginError::HookFailed(failed) = &err else {
+            panic!("an uncounted failure answered as {err:?}")
+        };
+        assert_eq!(failed.hook, "auth_hooks_flow::builtin::lockout::count");
+    }
+}
+
+#[tokio::test]
+async fn a_failing_application_hook_cannot_skip_the_count() {
+    // Under on_login_failed's default `raise`, a failing hook stops the phase: the
+    // lockout counts first (priority 900 000), so it still counts, even after an
+    // application hook that asked to run early.
+    let mut hooks = lockout_hooks();
+    hooks
+        .register_with(
+            "on_login_failed",
+            "broken_alert",
+            HookOptions::default().priority(10),
+            |_: &AuthHookContext| Err::<(), _>(std::io::Error::other("alert webhook down")),
+        )
+        .unwrap();
+    let fx = Fixture::new(hooks);
+    for _ in 0..5 {
+        let err = fx
+            .flow
+            .login(Credentials::password("ada", "guess"), request())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, LoginError::HookFailed(_)), "{err:?}");
+    }
+    let err = fx.flow.login(ada(PASSWORD), request()).await.unwrap_err();
+    assert!(matches!(err, LoginError::LockedOut { .. }), "{err:?}");
+}

@@ -1,0 +1,185 @@
+//! CSRF over real HTTP: state-changing cookie requests must come from the site's own
+//! origin; bearer requests are exempt; a refused logout leaves the session alive.
+
+use auth_hooks::AuthHookRegistry;
+use auth_hooks_axum::{CsrfProtection, WebConfig};
+use auth_hooks_test_support::flow::{Fixture, PASSWORD};
+use reqwest::header::{AUTHORIZATION, COOKIE, ORIGIN, REFERER};
+use reqwest::{RequestBuilder, StatusCode};
+use serde_json::{json, Value};
+use tests::http_support::{client, cookie_value, serve, Stores, TestServer};
+
+async fn server(config: WebConfig) -> (TestServer, Stores) {
+    serve(Fixture::new(AuthHookRegistry::new()), config).await
+}
+
+fn ada() -> Value {
+    json!({ "username": "ada", "password": PASSWORD })
+}
+
+async fn status(request: RequestBuilder) -> StatusCode {
+    request.send().await.unwrap().status()
+}
+
+#[tokio::test]
+async fn login_needs_the_sites_origin() {
+    let (server, stores) = server(WebConfig::default()).await;
+    let http = client();
+    let login = || http.post(server.url("/login")).json(&ada());
+
+    assert_eq!(
+        status(login()).await,
+        StatusCode::FORBIDDEN,
+        "no Origin, no Referer"
+    );
+    assert_eq!(
+        status(login().header(ORIGIN, "http://evil.example")).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        status(login().header(ORIGIN, "null")).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        status(login().header(
+            ORIGIN,
+            format!("http://127.0.0.1:{}", server.addr.port() + 1)
+        ))
+        .await,
+        StatusCode::FORBIDDEN,
+        "another port is another origin"
+    );
+    assert_eq!(
+        status(
+            login()
+                .header(ORIGIN, server.origin())
+                .header("sec-fetch-site", "cross-site")
+        )
+        .await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        status(login().header(REFERER, "http://evil.example/login")).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        stores.sessions.len(),
+        0,
+        "no refused request logged anyone in"
+    );
+
+    let refused = login()
+        .header(ORIGIN, "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(
+        body["error"],
+        "Cross-site request refused. Reload the page and try again."
+    );
+
+    assert_eq!(
+        status(login().header(ORIGIN, server.origin())).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        status(login().header(REFERER, format!("{}/login?next=%2Fme", server.origin()))).await,
+        StatusCode::OK,
+        "a same-origin Referer stands in for a missing Origin"
+    );
+    assert_eq!(stores.sessions.len(), 2);
+}
+
+#[tokio::test]
+async fn cross_site_logout_is_refused_and_the_session_survives() {
+    let (server, stores) = server(WebConfig::default()).await;
+    let http = client();
+    let login = http
+        .post(server.url("/login"))
+        .header(ORIGIN, server.origin())
+        .json(&ada())
+        .send()
+        .await
+        .unwrap();
+    let cookie = format!(
+        "session={}",
+        cookie_value(login.headers(), "session").unwrap()
+    );
+
+    let forged = http
+        .post(server.url("/logout"))
+        .header(ORIGIN, "http://evil.example")
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert!(cookie_value(forged.headers(), "session").is_none());
+    assert_eq!(stores.sessions.len(), 1);
+    let me = http
+        .get(server.url("/me"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        me.status(),
+        StatusCode::OK,
+        "the forged logout changed nothing"
+    );
+}
+
+#[tokio::test]
+async fn bearer_requests_and_reads_are_not_checked() {
+    let (server, _) = server(WebConfig::default()).await;
+    let http = client();
+    let login: Value = http
+        .post(server.url("/login"))
+        .header(ORIGIN, server.origin())
+        .json(&ada())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = login["access_token"].as_str().unwrap();
+    // GET is safe: a cross-site Origin does not matter.
+    assert_eq!(
+        status(
+            http.get(server.url("/login"))
+                .header(ORIGIN, "http://evil.example")
+        )
+        .await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        status(
+            http.post(server.url("/logout"))
+                .header(ORIGIN, "http://evil.example")
+                .header(AUTHORIZATION, format!("Bearer {access}"))
+        )
+        .await,
+        StatusCode::OK,
+        "a bearer token cannot be attached by a cross-site page, so no origin check"
+    );
+}
+
+#[tokio::test]
+async fn a_configured_public_origin_replaces_the_host_check() {
+    let csrf = CsrfProtection::same_host()
+        .allow_origin("https://app.example")
+        .unwrap();
+    let (server, _) = server(WebConfig::default().csrf(csrf)).await;
+    let http = client();
+    let login = || http.post(server.url("/login")).json(&ada());
+    assert_eq!(
+        status(login().header(ORIGIN, "https://app.example")).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        status(login().header(ORIGIN, server.origin())).await,
+        StatusCode::FORBIDDEN
+    );
+}

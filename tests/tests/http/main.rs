@@ -1,0 +1,15 @@
+//! The HTTP tests: `auth-hooks-axum` serving a real `auth-hooks-flow` on 127.0.0.1 over
+//! TCP, on memory, SQLite and Redis stores, driven by an HTTP client (and, in
+//! `browser`, by chromium). One test binary, one module per concern.
+
+mod app;
+mod browser;
+mod context;
+mod csrf;
+mod cycle;
+mod disconnect;
+mod errors;
+mod ip_throttle;
+mod next;
+mod outages;
+mod stores;

@@ -29,7 +29,7 @@ impl AuthenticatedUser {
     }
 
     /// Attaches the application's user value; hooks read it with
-    /// [`AuthHookContext::user`](crate::AuthHookContext::user). Keep secrets out of it.
+    /// [`AuthHookContext::user`](auth_hooks::AuthHookContext::user). Keep secrets out of it.
     pub fn with_user<U: Any + Send + Sync>(mut self, user: U) -> Self {
         self.user = Some(Arc::new(user));
         self

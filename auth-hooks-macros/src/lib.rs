@@ -2,9 +2,9 @@
 //! macros. Depend on `auth-hooks` and use its re-exports; this crate's version is pinned
 //! exactly by it.
 //!
-//! Each macro goes through the same three steps: [`args`] parses the attribute's
-//! arguments, [`signature`] checks the fn (every misuse is found there, with a span on
-//! the offending token), and [`expand`] writes the registration for well-formed input.
+//! Each macro goes through the same three steps: `args` parses the attribute's
+//! arguments, `signature` checks the fn (every misuse is found there, with a span on
+//! the offending token), and `expand` writes the registration for well-formed input.
 //! On an error the fn is still emitted unchanged, so the rest of the crate type-checks.
 
 mod args;
@@ -18,29 +18,136 @@ use proc_macro::TokenStream;
 use crate::phase::Phase;
 
 /// Runs the fn before the credentials are checked; it may refuse the login by returning
-/// `Err(AuthHookReject)`. Default policy: `raise` (a failure denies the login).
+/// `Err(AuthHookReject)`, whose message the client sees.
 ///
-/// See the `auth_hooks` crate documentation for the accepted fns and arguments.
+/// Default policy `raise`: a hook that fails, panics or times out denies the login (a
+/// reject always does, whatever the policy).
+///
+/// ```
+/// use auth_hooks::{before_login, AuthHookContext, AuthHookReject, Phase};
+///
+/// mod security {
+///     use super::*;
+///
+///     #[before_login(priority = 10, backend = "password")]
+///     pub fn deny_banned(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
+///         match ctx.username() {
+///             Some("mallory") => Err(AuthHookReject::new("This account is suspended.")),
+///             _ => Ok(()),
+///         }
+///     }
+/// }
+///
+/// fn main() {
+///     let hooks = auth_hooks::ready!(crate::security).unwrap();
+///     let ctx = AuthHookContext::builder()
+///         .auth_backend("password")
+///         .credentials(serde_json::json!({ "username": "mallory", "password": "x" }))
+///         .build();
+///     let err = hooks.run_blocking(Phase::BeforeLogin, &ctx).unwrap_err();
+///     assert_eq!(err.client_message(), "This account is suspended.");
+/// }
+/// ```
+#[doc = include_str!("arguments.md")]
 #[proc_macro_attribute]
 pub fn before_login(args: TokenStream, item: TokenStream) -> TokenStream {
     hook::expand(Phase::BeforeLogin, args.into(), item.into()).into()
 }
 
-/// Runs the fn after a successful login, with the new session and token metadata in the
-/// context. Default policy: `log`.
+/// Runs the fn after a successful login, with the user and the new session and token
+/// metadata in the context: for audit, last-login updates, notifications.
+///
+/// Default policy `log`: a failure is logged with the hook's name and the login goes
+/// on. Under `raise`, a failure revokes what the login created and the login fails.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use auth_hooks::{on_login, AuthHookContext, Phase};
+///
+/// static LOGINS: AtomicUsize = AtomicUsize::new(0);
+///
+/// mod audit {
+///     use super::*;
+///
+///     #[on_login(name = "audit::count", timeout_ms = 500)]
+///     pub async fn count(ctx: &AuthHookContext) -> Result<(), std::io::Error> {
+///         LOGINS.fetch_add(1, Ordering::Relaxed);
+///         Ok(())
+///     }
+/// }
+///
+/// fn main() {
+///     let hooks = auth_hooks::ready!(crate::audit).unwrap();
+///     hooks.run_blocking(Phase::OnLogin, &AuthHookContext::builder().build()).unwrap();
+///     assert_eq!(LOGINS.load(Ordering::Relaxed), 1);
+/// }
+/// ```
+#[doc = include_str!("arguments.md")]
 #[proc_macro_attribute]
 pub fn on_login(args: TokenStream, item: TokenStream) -> TokenStream {
     hook::expand(Phase::OnLogin, args.into(), item.into()).into()
 }
 
-/// Runs the fn when a session or token is logged out. Default policy: `log`.
+/// Runs the fn after a session or token was logged out (revoked), with its metadata in
+/// the context: to clean up what the application keeps per session.
+///
+/// Default policy `log`. The logout has happened whatever the hook does; under `raise`
+/// a failure is reported to the caller, but the credential stays revoked.
+///
+/// ```
+/// use auth_hooks::{on_logout, AuthHookContext, Phase};
+///
+/// mod cleanup {
+///     use super::*;
+///
+///     #[on_logout]
+///     pub fn forget_cart(ctx: &AuthHookContext) {
+///         let _ = ctx.user_id(); // drop the user's cached cart
+///     }
+/// }
+///
+/// fn main() {
+///     let hooks = auth_hooks::ready!(crate::cleanup).unwrap();
+///     hooks.run_blocking(Phase::OnLogout, &AuthHookContext::builder().build()).unwrap();
+/// }
+/// ```
+#[doc = include_str!("arguments.md")]
 #[proc_macro_attribute]
 pub fn on_logout(args: TokenStream, item: TokenStream) -> TokenStream {
     hook::expand(Phase::OnLogout, args.into(), item.into()).into()
 }
 
-/// Runs the fn after credentials were refused (e.g. to count failures). It cannot
-/// reject: the login already failed. Default policy: `log`.
+/// Runs the fn after credentials were refused: to count failures, lock accounts, alert.
+/// It cannot reject (the login already failed): returning `AuthHookReject` here is a
+/// compile error.
+///
+/// Default policy `raise`: a failure that cannot be counted (the counters' store is
+/// down) fails the login as a hook failure, never as a plain "wrong password", so the
+/// lockout cannot be switched off by filling its disk.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use auth_hooks::{on_login_failed, AuthHookContext, Phase};
+///
+/// static FAILURES: AtomicUsize = AtomicUsize::new(0);
+///
+/// mod lockout {
+///     use super::*;
+///
+///     #[on_login_failed]
+///     pub fn count(_ctx: &AuthHookContext) -> Result<(), std::io::Error> {
+///         FAILURES.fetch_add(1, Ordering::Relaxed);
+///         Ok(())
+///     }
+/// }
+///
+/// fn main() {
+///     let hooks = auth_hooks::ready!(crate::lockout).unwrap();
+///     hooks.run_blocking(Phase::OnLoginFailed, &AuthHookContext::builder().build()).unwrap();
+///     assert_eq!(FAILURES.load(Ordering::Relaxed), 1);
+/// }
+/// ```
+#[doc = include_str!("arguments.md")]
 #[proc_macro_attribute]
 pub fn on_login_failed(args: TokenStream, item: TokenStream) -> TokenStream {
     hook::expand(Phase::OnLoginFailed, args.into(), item.into()).into()

@@ -33,9 +33,11 @@ pub enum ConfigError {
 /// Why `ready!` could not build a registry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadyError {
-    /// The path names no module that holds a hook: almost surely a typo or a wrong path.
+    /// The path names no module that holds a hook: almost surely a typo, a wrong path,
+    /// or a `pub use` re-export (hooks are found by the module that declares them).
     #[error(
-        "`ready!({path})` found no auth hook in `{path}` or its submodules (searched {searched})"
+        "`ready!({path})` found no auth hook in `{path}` or its submodules (searched {searched}); \
+         if `{path}` is a `pub use` re-export, name the module that declares the hooks instead"
     )]
     NoHooks {
         /// The path as written.

@@ -17,9 +17,16 @@ use crate::AuthHookRegistry;
 /// - Modules are matched on `::` boundaries: `app::auth` does not hold `app::authz`.
 /// - Naming a module twice, or a module and its parent, never makes a hook run twice.
 /// - A path that holds no hook is an error naming it: it is almost surely a mistake.
+/// - A `pub use` re-export of a module compiles but is not followed: hooks are found by
+///   the module that declares them (`module_path!()` where the attribute is written),
+///   so `ready!(crate::b)` after `pub use a as b;` finds nothing and says so. Name `a`.
 ///
 /// Order within a phase: by `priority` (higher first), then the order of the paths
-/// here, then file, line and column, so it is stable across rebuilds.
+/// here, then the *file path* (compared as a string), line and column, so it is stable
+/// across rebuilds. Within one file that is source order; across files it is not the
+/// order of the `mod` declarations: the hooks of `hooks/bans.rs` run before those of
+/// `hooks/mod.rs`, because `"hooks/bans.rs" < "hooks/mod.rs"`. Use `priority` where the
+/// order across files matters.
 ///
 /// ```
 /// mod security {

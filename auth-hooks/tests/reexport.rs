@@ -3,13 +3,16 @@
 
 use auth_hooks::{on_login, AuthHookContext, Phase, ReadyError};
 
+/// Declares the hook.
 pub mod declared {
     use super::*;
 
+    /// Audits logins.
     #[on_login]
     pub fn audit(_: &AuthHookContext) {}
 }
 
+/// The same module under another name.
 pub use declared as renamed;
 
 #[test]

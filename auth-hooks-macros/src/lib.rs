@@ -17,8 +17,51 @@ use proc_macro::TokenStream;
 
 use crate::phase::Phase;
 
-/// Runs the fn before the credentials are checked; it may refuse the login by returning
-/// `Err(AuthHookReject)`, whose message the client sees.
+/// Runs the fn before the credentials are checked: the gate for IP rules, throttles
+/// and lockouts. It may refuse by returning `Err(AuthHookReject)`, whose message the
+/// client sees; since no password has been checked yet, the answer is the same whether
+/// it would have been right. The context holds the login name (sanitized credentials),
+/// the request metadata and the backend: never a secret, never the user.
+///
+/// Default policy `raise`: a hook that fails, panics or times out denies the login (a
+/// reject always does, whatever the policy).
+///
+/// ```
+/// use auth_hooks::{before_authenticate, AuthHookContext, AuthHookReject, Phase, RequestMeta};
+///
+/// mod gate {
+///     use super::*;
+///
+///     #[before_authenticate]
+///     pub fn deny_test_net(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
+///         match ctx.request().and_then(|r| r.client_ip) {
+///             Some(ip) if ip.to_string().starts_with("192.0.2.") => {
+///                 Err(AuthHookReject::new("Logins from this network are not allowed."))
+///             }
+///             _ => Ok(()),
+///         }
+///     }
+/// }
+///
+/// fn main() {
+///     let hooks = auth_hooks::ready!(crate::gate).unwrap();
+///     let request = RequestMeta::new("POST", "/login").client_ip("192.0.2.7".parse().unwrap());
+///     let ctx = AuthHookContext::builder().request(request).build();
+///     let err = hooks.run_blocking(Phase::BeforeAuthenticate, &ctx).unwrap_err();
+///     assert_eq!(err.client_message(), "Logins from this network are not allowed.");
+/// }
+/// ```
+#[doc = include_str!("arguments.md")]
+#[proc_macro_attribute]
+pub fn before_authenticate(args: TokenStream, item: TokenStream) -> TokenStream {
+    hook::expand(Phase::BeforeAuthenticate, args.into(), item.into()).into()
+}
+
+/// Runs the fn after the credentials were verified, with the authenticated user in
+/// the context (typed: `ctx.user::<YourUser>()`) and the sanitized credentials, before
+/// any session or token exists. It may refuse the login by returning
+/// `Err(AuthHookReject)`, whose message the client sees: a wrong password never gets
+/// here, so the message tells nothing about an account to someone without its password.
 ///
 /// Default policy `raise`: a hook that fails, panics or times out denies the login (a
 /// reject always does, whatever the policy).
@@ -26,13 +69,20 @@ use crate::phase::Phase;
 /// ```
 /// use auth_hooks::{before_login, AuthHookContext, AuthHookReject, Phase};
 ///
+/// /// The application's user record.
+/// pub struct Account {
+///     pub is_suspended: bool,
+/// }
+///
 /// mod security {
 ///     use super::*;
 ///
 ///     #[before_login(priority = 10, backend = "password")]
-///     pub fn deny_banned(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
-///         match ctx.username() {
-///             Some("mallory") => Err(AuthHookReject::new("This account is suspended.")),
+///     pub fn deny_suspended(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
+///         match ctx.user::<Account>() {
+///             Some(account) if account.is_suspended => {
+///                 Err(AuthHookReject::new("This account is suspended."))
+///             }
 ///             _ => Ok(()),
 ///         }
 ///     }
@@ -42,7 +92,8 @@ use crate::phase::Phase;
 ///     let hooks = auth_hooks::ready!(crate::security).unwrap();
 ///     let ctx = AuthHookContext::builder()
 ///         .auth_backend("password")
-///         .credentials(serde_json::json!({ "username": "mallory", "password": "x" }))
+///         .user_id("u-mallory")
+///         .user(Account { is_suspended: true })
 ///         .build();
 ///     let err = hooks.run_blocking(Phase::BeforeLogin, &ctx).unwrap_err();
 ///     assert_eq!(err.client_message(), "This account is suspended.");

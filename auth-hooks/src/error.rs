@@ -8,8 +8,9 @@ use crate::{AuthHookReject, BoxError, Phase};
 /// A configuration mistake, reported when the configuration is read, never later.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    /// A phase name that is none of `before_login`, `on_login`, `on_logout`, `on_login_failed`.
-    #[error("unknown auth hook phase `{0}`: expected one of `before_login`, `on_login`, `on_logout`, `on_login_failed`")]
+    /// A phase name that is none of `before_authenticate`, `before_login`, `on_login`,
+    /// `on_logout`, `on_login_failed`.
+    #[error("unknown auth hook phase `{0}`: expected one of `before_authenticate`, `before_login`, `on_login`, `on_logout`, `on_login_failed`")]
     UnknownPhase(String),
     /// A policy value that is neither `raise` nor `log`.
     #[error("unknown auth hook error policy `{0}`: expected `raise` or `log`")]

@@ -121,7 +121,9 @@ mod token_meta;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use auth_hooks_macros::{before_login, on_login, on_login_failed, on_logout};
+pub use auth_hooks_macros::{
+    before_authenticate, before_login, on_login, on_login_failed, on_logout,
+};
 
 pub use context::{AuthHookContext, AuthHookContextBuilder};
 pub use error::{AuthHookError, AuthHookExecutionError, ConfigError, HookFailure, ReadyError};

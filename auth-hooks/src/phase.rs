@@ -9,13 +9,25 @@ use crate::error::ConfigError;
 
 /// A step of authentication that hooks can attach to.
 ///
-/// Each phase has its own attribute macro ([`before_login`](crate::before_login),
-/// [`on_login`](crate::on_login), [`on_logout`](crate::on_logout),
-/// [`on_login_failed`](crate::on_login_failed)) and its own [`ErrorPolicy`](crate::ErrorPolicy).
+/// Each phase has its own attribute macro
+/// ([`before_authenticate`](crate::before_authenticate),
+/// [`before_login`](crate::before_login), [`on_login`](crate::on_login),
+/// [`on_logout`](crate::on_logout), [`on_login_failed`](crate::on_login_failed)) and its
+/// own [`ErrorPolicy`](crate::ErrorPolicy).
+///
+/// A login meets them in this order: `before_authenticate` (the gate: no secret, no
+/// user yet), the credentials check, then `before_login` (the authenticated user) and
+/// `on_login` (the new session and tokens) on success, or `on_login_failed` on bad
+/// credentials. Only the two `before_` phases may refuse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
-    /// Before the credentials are checked. A hook may reject the login here.
+    /// Before the credentials are checked: the login name, the request and the backend,
+    /// never a secret nor the user. A hook may reject here (IP rules, throttles,
+    /// lockout); its answer is the same whether the password would have been right.
+    BeforeAuthenticate,
+    /// After the credentials were verified, with the authenticated user. A hook may
+    /// reject the login here (a suspended account); a wrong password never gets here.
     BeforeLogin,
     /// After a successful login; the context carries the new session and token metadata.
     OnLogin,
@@ -27,7 +39,8 @@ pub enum Phase {
 
 impl Phase {
     /// Every phase, in the order a login flow meets them.
-    pub const ALL: [Phase; 4] = [
+    pub const ALL: [Phase; 5] = [
+        Phase::BeforeAuthenticate,
         Phase::BeforeLogin,
         Phase::OnLogin,
         Phase::OnLoginFailed,
@@ -37,6 +50,7 @@ impl Phase {
     /// The phase's name as written in configuration and in the attribute: `"before_login"`.
     pub const fn as_str(self) -> &'static str {
         match self {
+            Phase::BeforeAuthenticate => "before_authenticate",
             Phase::BeforeLogin => "before_login",
             Phase::OnLogin => "on_login",
             Phase::OnLogout => "on_logout",
@@ -46,10 +60,11 @@ impl Phase {
 
     /// Whether a deliberate [`AuthHookReject`](crate::AuthHookReject) stops the flow in this phase.
     ///
-    /// Only `before_login` can deny a login; in the later phases the login already
-    /// happened, so a reject is logged as a warning.
+    /// Only `before_authenticate` and `before_login` can deny a login; in the later
+    /// phases the login already happened or failed, so a reject (which the attribute
+    /// macros refuse at compile time) is logged as a warning.
     pub const fn can_reject(self) -> bool {
-        matches!(self, Phase::BeforeLogin)
+        matches!(self, Phase::BeforeAuthenticate | Phase::BeforeLogin)
     }
 
     pub(crate) const fn index(self) -> usize {
@@ -94,7 +109,7 @@ mod tests {
 
     #[test]
     fn index_is_dense() {
-        let mut seen = [false; 4];
+        let mut seen = [false; Phase::ALL.len()];
         for phase in Phase::ALL {
             seen[phase.index()] = true;
         }

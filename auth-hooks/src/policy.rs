@@ -20,7 +20,7 @@ pub enum ErrorPolicy {
     Raise,
     /// The failure is logged through `tracing` and the next hook runs.
     ///
-    /// In `before_login` this is fail-open for errors a hook returns (announced with a
+    /// In `before_authenticate` and `before_login` this is fail-open for errors a hook returns (announced with a
     /// warning when set), never for a hook that panicked or overran its timeout: those
     /// deny the login under every policy, and a reject always denies.
     Log,
@@ -56,8 +56,8 @@ impl FromStr for ErrorPolicy {
 
 /// The [`ErrorPolicy`] of every phase.
 ///
-/// Defaults are fail-closed where it matters: `before_login = raise` (a broken gate
-/// lets nobody in) and `on_login_failed = raise` (a failure that cannot be counted is
+/// Defaults are fail-closed where it matters: `before_authenticate = raise` and
+/// `before_login = raise` (a broken gate lets nobody in) and `on_login_failed = raise` (a failure that cannot be counted is
 /// not answered as a plain wrong password: otherwise, with the counters' store unable
 /// to write, the lockout stops counting while a right password still stands out);
 /// `on_login` and `on_logout` `log` (the login or logout already happened). Loads with serde from a map such as
@@ -78,6 +78,10 @@ impl FromStr for ErrorPolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct HookPolicies {
+    /// Policy of `before_authenticate` (default `raise`: a throttle or lockout whose
+    /// store is down must not let guesses through).
+    #[serde(alias = "before_authenticate_error")]
+    pub before_authenticate: ErrorPolicy,
     /// Policy of `before_login` (default `raise`: a broken deny-list must not let logins through).
     #[serde(alias = "before_login_error")]
     pub before_login: ErrorPolicy,
@@ -96,6 +100,7 @@ pub struct HookPolicies {
 impl Default for HookPolicies {
     fn default() -> Self {
         HookPolicies {
+            before_authenticate: ErrorPolicy::Raise,
             before_login: ErrorPolicy::Raise,
             on_login: ErrorPolicy::Log,
             on_logout: ErrorPolicy::Log,
@@ -108,6 +113,7 @@ impl HookPolicies {
     /// The policy of `phase`.
     pub const fn get(&self, phase: Phase) -> ErrorPolicy {
         match phase {
+            Phase::BeforeAuthenticate => self.before_authenticate,
             Phase::BeforeLogin => self.before_login,
             Phase::OnLogin => self.on_login,
             Phase::OnLogout => self.on_logout,
@@ -118,6 +124,7 @@ impl HookPolicies {
     /// Sets the policy of `phase`.
     pub fn set(&mut self, phase: Phase, policy: ErrorPolicy) {
         *match phase {
+            Phase::BeforeAuthenticate => &mut self.before_authenticate,
             Phase::BeforeLogin => &mut self.before_login,
             Phase::OnLogin => &mut self.on_login,
             Phase::OnLogout => &mut self.on_logout,
@@ -150,6 +157,7 @@ mod tests {
     #[test]
     fn defaults_fail_closed_before_login_and_on_login_failed() {
         let p = HookPolicies::default();
+        assert_eq!(p.get(Phase::BeforeAuthenticate), ErrorPolicy::Raise);
         assert_eq!(p.get(Phase::BeforeLogin), ErrorPolicy::Raise);
         assert_eq!(p.get(Phase::OnLogin), ErrorPolicy::Log);
         assert_eq!(p.get(Phase::OnLogout), ErrorPolicy::Log);
@@ -210,7 +218,7 @@ mod tests {
             #[test]
             fn any_config_map_loads_or_names_what_is_wrong(
                 entries in prop::collection::btree_map(
-                    prop_oneof!["before_login", "on_login", "on_logout", "on_login_failed", "[a-z_]{1,12}"],
+                    prop_oneof!["before_authenticate", "before_login", "on_login", "on_logout", "on_login_failed", "[a-z_]{1,12}"],
                     prop_oneof!["raise", "log", "[a-zA-Z]{0,8}"],
                     0..5,
                 )

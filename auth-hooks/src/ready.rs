@@ -230,7 +230,9 @@ mod tests {
         let err = activate("app", &["crate :: nowhere"]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "`ready!(crate::nowhere)` found no auth hook in `crate::nowhere` or its submodules (searched app::nowhere)"
+            "`ready!(crate::nowhere)` found no auth hook in `crate::nowhere` or its submodules \
+             (searched app::nowhere); if `crate::nowhere` is a `pub use` re-export, name the \
+             module that declares the hooks instead"
         );
     }
 }

@@ -21,7 +21,7 @@ use crate::{
 /// once; changing the registry takes `&mut self`, which is what start-up code has.
 #[derive(Clone, Default)]
 pub struct AuthHookRegistry {
-    phases: [Vec<Hook>; 4],
+    phases: [Vec<Hook>; Phase::ALL.len()],
     policies: HookPolicies,
 }
 

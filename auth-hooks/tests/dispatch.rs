@@ -118,18 +118,23 @@ fn sync_and_async_hooks_run_in_order_on_a_single_threaded_runtime() {
     assert_eq!(r.ran(), ["a", "b", "c"]);
 }
 
+/// The two phases that may refuse a login, each under each policy.
+const GATES_AND_POLICIES: [(Phase, ErrorPolicy); 4] = [
+    (Phase::BeforeAuthenticate, ErrorPolicy::Raise),
+    (Phase::BeforeAuthenticate, ErrorPolicy::Log),
+    (Phase::BeforeLogin, ErrorPolicy::Raise),
+    (Phase::BeforeLogin, ErrorPolicy::Log),
+];
+
 #[test]
-fn a_before_login_reject_stops_the_login_under_either_policy() {
-    for policy in [ErrorPolicy::Raise, ErrorPolicy::Log] {
+fn a_reject_in_either_gate_stops_the_login_under_either_policy() {
+    for (gate, policy) in GATES_AND_POLICIES {
         let mut r = Recorded::default();
-        r.policy(Phase::BeforeLogin, policy)
-            .ok(Phase::BeforeLogin, "first")
-            .reject(Phase::BeforeLogin, "deny")
-            .ok(Phase::BeforeLogin, "never");
-        let err = r
-            .registry
-            .run_blocking(Phase::BeforeLogin, &ctx())
-            .unwrap_err();
+        r.policy(gate, policy)
+            .ok(gate, "first")
+            .reject(gate, "deny")
+            .ok(gate, "never");
+        let err = r.registry.run_blocking(gate, &ctx()).unwrap_err();
         assert!(
             matches!(&err, AuthHookError::Rejected { hook, .. } if hook == "deny"),
             "{err:?}"
@@ -139,7 +144,7 @@ fn a_before_login_reject_stops_the_login_under_either_policy() {
             err.reject().unwrap().reason(),
             Some("internal: on deny list 7")
         );
-        assert_eq!(r.ran(), ["first", "deny"], "{policy}");
+        assert_eq!(r.ran(), ["first", "deny"], "{gate} {policy}");
     }
 }
 
@@ -210,11 +215,16 @@ fn a_failure_under_raise_stops_the_phase_with_an_execution_error() {
 }
 
 #[test]
-fn default_policies_fail_closed_before_login_and_log_after() {
+fn default_policies_fail_closed_in_the_gates_and_log_after() {
     let mut r = Recorded::default();
-    r.fail(Phase::BeforeLogin, "b")
+    r.fail(Phase::BeforeAuthenticate, "a")
+        .fail(Phase::BeforeLogin, "b")
         .fail(Phase::OnLogin, "l")
         .fail(Phase::OnLogout, "o");
+    assert!(r
+        .registry
+        .run_blocking(Phase::BeforeAuthenticate, &ctx())
+        .is_err());
     assert!(r.registry.run_blocking(Phase::BeforeLogin, &ctx()).is_err());
     assert!(r.registry.run_blocking(Phase::OnLogin, &ctx()).is_ok());
     assert!(r.registry.run_blocking(Phase::OnLogout, &ctx()).is_ok());
@@ -244,21 +254,27 @@ fn a_panic_is_caught_and_handled_under_the_policy() {
 }
 
 #[test]
-fn under_log_a_before_login_panic_or_timeout_still_stops_the_phase_but_an_error_does_not() {
+fn under_log_a_gate_panic_or_timeout_still_stops_the_phase_but_an_error_does_not() {
+    for gate in [Phase::BeforeAuthenticate, Phase::BeforeLogin] {
+        gate_under_log(gate);
+    }
+}
+
+fn gate_under_log(gate: Phase) {
     // A returned error is the one failure `log` tolerates in the gate.
     let mut r = Recorded::default();
-    r.policy(Phase::BeforeLogin, ErrorPolicy::Log)
-        .fail(Phase::BeforeLogin, "flaky")
-        .ok(Phase::BeforeLogin, "next");
-    r.registry.run_blocking(Phase::BeforeLogin, &ctx()).unwrap();
+    r.policy(gate, ErrorPolicy::Log)
+        .fail(gate, "flaky")
+        .ok(gate, "next");
+    r.registry.run_blocking(gate, &ctx()).unwrap();
     assert_eq!(r.ran(), ["flaky", "next"]);
 
     // A panic decided nothing: the phase stops, as under `raise`.
     let mut r = Recorded::default();
-    r.policy(Phase::BeforeLogin, ErrorPolicy::Log)
-        .panic(Phase::BeforeLogin, "buggy")
-        .ok(Phase::BeforeLogin, "never");
-    let (result, logs) = capture_logs(|| r.registry.run_blocking(Phase::BeforeLogin, &ctx()));
+    r.policy(gate, ErrorPolicy::Log)
+        .panic(gate, "buggy")
+        .ok(gate, "never");
+    let (result, logs) = capture_logs(|| r.registry.run_blocking(gate, &ctx()));
     assert!(
         matches!(result, Err(AuthHookError::Failed(f)) if matches!(f.source, HookFailure::Panicked(_)))
     );
@@ -270,11 +286,11 @@ fn under_log_a_before_login_panic_or_timeout_still_stops_the_phase_but_an_error_
 
     // Nor does a hang: the timeout stops the phase.
     let mut r = AuthHookRegistry::new();
-    r.set_policy(Phase::BeforeLogin, ErrorPolicy::Log);
+    r.set_policy(gate, ErrorPolicy::Log);
     let slow = HookOptions::default().timeout(Duration::from_millis(20));
-    r.register_async_with("before_login", "slow", slow, sleeper(5_000))
+    r.register_async_with(gate, "slow", slow, sleeper(5_000))
         .unwrap();
-    let err = block_on(r.run(Phase::BeforeLogin, &ctx())).unwrap_err();
+    let err = block_on(r.run(gate, &ctx())).unwrap_err();
     assert!(
         matches!(err, AuthHookError::Failed(f) if matches!(f.source, HookFailure::TimedOut(_)))
     );

@@ -52,10 +52,12 @@ mod hooks {
         Ok(())
     }
 
-    /// A reject after the login happened: logged as a warning, the phase goes on.
+    /// A reject after the login happened (only `HookError` can carry one here: the
+    /// macro refuses `AuthHookReject` in `on_login`): logged as a warning, the phase
+    /// goes on.
     #[on_login]
-    fn reject_late(_ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
-        Err(AuthHookReject::new("too late").with_reason("after the fact"))
+    fn reject_late(_ctx: &AuthHookContext) -> Result<(), HookError> {
+        Err(AuthHookReject::new("too late").with_reason("after the fact"))?
     }
 
     #[on_login]

@@ -1,7 +1,10 @@
 // Every return type a hook may have, sync and async.
 use std::error::Error;
 
-use auth_hooks::{before_login, on_login, AuthHookContext, AuthHookReject, HookError};
+use auth_hooks::{
+    before_authenticate, before_login, on_login, on_login_failed, AuthHookContext, AuthHookReject,
+    HookError,
+};
 
 #[on_login]
 fn unit(_ctx: &AuthHookContext) {}
@@ -42,6 +45,22 @@ async fn async_reject(_ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
 
 #[on_login]
 async fn async_boxed(_ctx: &AuthHookContext) -> Result<(), Box<dyn Error + Send + Sync>> {
+    Ok(())
+}
+
+#[before_authenticate]
+fn gate_reject(_ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
+    Ok(())
+}
+
+#[before_authenticate(priority = 5, timeout_ms = 100)]
+async fn async_gate(_ctx: &AuthHookContext) -> Result<(), HookError> {
+    Ok(())
+}
+
+/// `HookError` stays allowed after the fact: a failure is what it reports there.
+#[on_login_failed]
+fn count(_ctx: &AuthHookContext) -> Result<(), HookError> {
     Ok(())
 }
 

@@ -8,15 +8,21 @@ use async_trait::async_trait;
 
 use crate::StoreError;
 
-/// Counters of failed logins per key (e.g. a normalized login name), and locks.
+/// Counters of login attempts per key (a login name and client network, a client
+/// address), and locks.
 ///
-/// Windows are fixed: the first failure opens a window of `window`; failures within it
-/// count; the next failure after it starts a new count (what `INCR` + `EXPIRE` gives in
-/// Redis). The [lockout](crate::builtin::lockout) built-in hooks use it.
+/// Windows are fixed: the first attempt opens a window of `window`; attempts within it
+/// count; the next one after it starts a new count (what `INCR` + `EXPIRE` gives in
+/// Redis). The [lockout](crate::builtin::lockout) and
+/// [IP throttle](crate::builtin::ip_throttle) built-in hooks *reserve* each attempt
+/// here before its password is checked (an atomic [`record_failure`](Self::record_failure)),
+/// so no burst, however parallel, gets more verifications than the limit; an attempt
+/// whose password was right is then taken back ([`release`](Self::release)) or the count
+/// cleared ([`reset`](Self::reset)). Every step must be atomic in the store itself.
 #[async_trait]
 pub trait AttemptStore: Send + Sync {
-    /// Counts one failure for `key` at `now`; returns the failures in the current window,
-    /// this one included.
+    /// Counts one attempt (a failure until it is [released](Self::release)) for `key` at
+    /// `now`, atomically; returns the count in the current window, this one included.
     async fn record_failure(
         &self,
         key: &str,
@@ -36,6 +42,11 @@ pub trait AttemptStore: Send + Sync {
 
     /// Forgets the failures of `key` (after a successful login). Does not lift a lock.
     async fn reset(&self, key: &str) -> Result<(), StoreError>;
+
+    /// Takes back one counted attempt of `key` (it turned out not to be a failure),
+    /// atomically. Never below zero; nothing happens to a key without a live count.
+    /// Does not lift a lock.
+    async fn release(&self, key: &str, now: SystemTime) -> Result<(), StoreError>;
 
     /// Forgets windows and locks that ended before `now`; returns how many entries went.
     async fn remove_expired(&self, now: SystemTime) -> Result<usize, StoreError>;
@@ -113,6 +124,16 @@ impl AttemptStore for MemoryAttemptStore {
             entry.window_end = None;
             if entry.locked_until.is_none() {
                 entries.remove(key);
+            }
+        }
+        Ok(())
+    }
+
+    async fn release(&self, key: &str, now: SystemTime) -> Result<(), StoreError> {
+        let mut entries = self.lock_map()?;
+        if let Some(entry) = entries.get_mut(key) {
+            if entry.window_end.is_some_and(|end| now < end) {
+                entry.failures = entry.failures.saturating_sub(1);
             }
         }
         Ok(())

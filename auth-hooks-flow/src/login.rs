@@ -1,9 +1,11 @@
 //! The login flow: hooks around a backend, then sessions and tokens.
 
+use std::any::TypeId;
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::builtin::{unmet_requirement, MissingExtension};
 use crate::undo::{Created, Pending};
 use crate::{
     AuthBackend, AuthOutcome, AuthenticatedUser, BackendError, Credentials, LoginError, NewSession,
@@ -32,6 +34,8 @@ pub struct AuthFlow {
 #[must_use = "call .build() to get the flow"]
 pub struct AuthFlowBuilder {
     flow: AuthFlow,
+    /// The type of each extension, to check what the activated built-ins need.
+    extension_types: Vec<TypeId>,
 }
 
 /// The flow cannot work as configured.
@@ -41,6 +45,9 @@ pub enum FlowConfigError {
     /// Neither sessions nor tokens: a login would create nothing.
     #[error("an AuthFlow needs sessions, tokens or both: call .sessions(…) or .tokens(…)")]
     NothingToIssue,
+    /// An activated built-in hook lacks what it needs: every login would fail.
+    #[error("{0}")]
+    MissingExtension(MissingExtension),
 }
 
 /// Options of one login.
@@ -90,6 +97,7 @@ impl AuthFlow {
                 tokens: None,
                 extensions: Vec::new(),
             },
+            extension_types: Vec::new(),
         }
     }
 
@@ -139,20 +147,27 @@ impl AuthFlow {
             .await
     }
 
-    /// Logs a user in.
+    /// Logs a user in. The contract, in order (every login goes through it):
     ///
     /// 1. Builds the context: credentials sanitized, request metadata, backend name.
-    /// 2. Runs `before_login`. A reject (under any policy) or a failure under `raise`
-    ///    denies the login; nothing is created.
-    /// 3. Asks the backend. Bad credentials run `on_login_failed` and answer
-    ///    [`LoginError::InvalidCredentials`], the same for an unknown user and a wrong
-    ///    password, or [`LoginError::HookFailed`] when an `on_login_failed` hook failed
-    ///    under `raise` (the default: a failure the lockout could not count is not
-    ///    answered as a plain wrong password). A store failure answers
+    /// 2. Runs `before_authenticate`, the gate: no secret and no user in the context. A
+    ///    reject (under any policy) or a failure under `raise` denies the login before
+    ///    any password is checked; nothing is created. The built-in lockout and IP
+    ///    throttle reserve the attempt here, atomically, so no burst gets more
+    ///    verifications than their limits.
+    /// 3. Asks the backend to verify the credentials. Bad credentials run
+    ///    `on_login_failed` (the attempt is already counted; this phase is for the
+    ///    application's own reactions) and answer [`LoginError::InvalidCredentials`], the
+    ///    same for an unknown user and a wrong password, or [`LoginError::HookFailed`]
+    ///    when an `on_login_failed` hook failed under `raise`. A store failure answers
     ///    [`LoginError::StoreUnavailable`].
-    /// 4. Creates the session (rotating `options.previous_session` away atomically)
+    /// 4. Runs `before_login` with the authenticated user (the backend's user value,
+    ///    typed: [`AuthHookContext::user`]) and the sanitized credentials. A reject or a
+    ///    failure under `raise` denies the login; nothing is created. A wrong password
+    ///    never gets here, so a refusal tells nothing to someone without it.
+    /// 5. Creates the session (rotating `options.previous_session` away atomically)
     ///    and/or the tokens.
-    /// 5. Runs `on_login` with the user, session and token metadata. If it fails under
+    /// 6. Runs `on_login` with the user, session and token metadata. If it fails under
     ///    `raise`, the session and tokens just created are revoked before the error
     ///    is returned; if the login is cancelled while it runs (the future dropped, as
     ///    when the client hangs up), they are revoked on a spawned Tokio task (with no Tokio
@@ -168,7 +183,7 @@ impl AuthFlow {
             .credentials(credentials.to_json())
             .build();
 
-        if let Err(error) = self.hooks.run(Phase::BeforeLogin, &base).await {
+        if let Err(error) = self.hooks.run(Phase::BeforeAuthenticate, &base).await {
             let error = LoginError::from_hook(error);
             tracing::info!(backend = %self.backend_name, %error, "login denied before authentication");
             return Err(error);
@@ -198,16 +213,24 @@ impl AuthFlow {
         };
         drop(credentials);
 
+        // The gate's context is not needed any more: moved, not copied.
+        let mut ctx = base.into_builder().user_id(user.id.clone());
+        if let Some(shared) = user.shared_user() {
+            ctx = ctx.shared_user(shared);
+        }
+        let authenticated = ctx.build();
+        if let Err(error) = self.hooks.run(Phase::BeforeLogin, &authenticated).await {
+            let error = LoginError::from_hook(error);
+            tracing::info!(backend = %self.backend_name, user_id = %user.id, %error, "login denied after authentication");
+            return Err(error);
+        }
+
         let pending = self
             .create(&user, options.previous_session.as_ref())
             .await?;
         let created = pending.created();
 
-        // The before_login context is not needed any more: moved, not copied.
-        let mut ctx = base.into_builder().user_id(user.id.clone());
-        if let Some(shared) = user.shared_user() {
-            ctx = ctx.shared_user(shared);
-        }
+        let mut ctx = authenticated.into_builder();
         if let Some(session) = &created.session {
             ctx = ctx.session(session.meta.clone());
         }
@@ -310,6 +333,7 @@ impl AuthFlowBuilder {
     /// Attaches a service of the application's to every context, for its hooks
     /// ([`AuthHookContext::extension`]). Never a secret.
     pub fn extension<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.extension_types.push(TypeId::of::<T>());
         self.flow
             .extensions
             .push(Arc::new(move |b: AuthHookContextBuilder| {
@@ -322,6 +346,16 @@ impl AuthFlowBuilder {
     pub fn build(self) -> Result<AuthFlow, FlowConfigError> {
         if self.flow.sessions.is_none() && self.flow.tokens.is_none() {
             return Err(FlowConfigError::NothingToIssue);
+        }
+        let mut attached = self.extension_types.clone();
+        if self.flow.sessions.is_some() {
+            attached.push(TypeId::of::<Arc<SessionManager>>());
+        }
+        if self.flow.tokens.is_some() {
+            attached.push(TypeId::of::<Arc<TokenManager>>());
+        }
+        if let Some(missing) = unmet_requirement(&self.flow.hooks, &attached) {
+            return Err(FlowConfigError::MissingExtension(missing));
         }
         Ok(self.flow)
     }

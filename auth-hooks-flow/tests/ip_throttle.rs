@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use auth_hooks::RequestMeta;
 use auth_hooks_flow::builtin::ip_throttle::THROTTLED_MESSAGE;
-use auth_hooks_flow::{AuthFlow, Credentials, LoginError, ManualClock};
-use auth_hooks_test_support::flow::{ip_throttled, IP_THROTTLE_LIMIT as LIMIT, PASSWORD};
+use auth_hooks_flow::{AuthFlow, Credentials, FlowConfigError, LoginError, ManualClock};
+use auth_hooks_test_support::flow::{
+    ip_throttled, ip_throttled_flow, IP_THROTTLE_LIMIT as LIMIT, PASSWORD,
+};
 
 fn from(ip: &str) -> RequestMeta {
     RequestMeta::new("POST", "/login").client_ip(ip.parse::<IpAddr>().unwrap())
@@ -101,9 +103,12 @@ async fn ipv6_counts_per_64_and_a_mapped_v4_address_as_itself() {
     ));
 }
 
-#[tokio::test]
-async fn without_its_extension_the_throttle_fails_closed() {
-    let flow = ip_throttled(&ManualClock::starting_now(), false);
-    let err = ada_from(&flow, "198.51.100.7").await.unwrap_err();
-    assert!(matches!(err, LoginError::HookFailed(_)), "{err:?}");
+#[test]
+fn without_its_extension_the_flow_does_not_build() {
+    let err = ip_throttled_flow(&ManualClock::starting_now(), false).unwrap_err();
+    assert!(
+        matches!(&err, FlowConfigError::MissingExtension(m) if m.extension.ends_with("IpThrottle")),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("IpThrottle::new(store)"), "{err}");
 }

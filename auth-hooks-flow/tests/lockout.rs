@@ -5,10 +5,12 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use auth_hooks::{AuthHookContext, AuthHookRegistry, HookOptions};
+use auth_hooks::{AuthHookContext, AuthHookError, AuthHookRegistry, HookOptions, Phase};
 use auth_hooks_flow::builtin::lockout::LOCKED_MESSAGE;
 use auth_hooks_flow::testing::attempt_store_conformance;
-use auth_hooks_flow::{AttemptStore, Credentials, LoginError, MemoryAttemptStore, StoreError};
+use auth_hooks_flow::{
+    AttemptStore, Credentials, FlowConfigError, LoginError, MemoryAttemptStore, StoreError,
+};
 use auth_hooks_test_support::flow::{
     ada, request, FailingStore, Fixture, FixtureOptions, PASSWORD,
 };
@@ -110,29 +112,48 @@ async fn unknown_login_names_lock_the_same_way() {
 }
 
 #[test]
-fn without_the_lockout_extension_every_login_is_refused_and_the_log_says_why() {
-    let fx = Fixture::with(
+fn without_the_lockout_extension_the_flow_does_not_build_and_says_what_to_add() {
+    let err = Fixture::try_with(
         lockout_hooks(),
         FixtureOptions {
             lockout: false,
             ..Default::default()
         },
+    )
+    .err()
+    .expect("a flow whose lockout cannot work is refused");
+    let FlowConfigError::MissingExtension(missing) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        missing.extension,
+        "auth_hooks_flow::builtin::lockout::Lockout"
     );
+    assert!(
+        err.to_string()
+            .contains("AuthFlowBuilder::extension(Lockout::new(store))"),
+        "the error says what to configure: {err}"
+    );
+}
+
+#[test]
+fn a_hand_built_context_without_the_extension_is_refused_and_the_log_says_why() {
+    let hooks = lockout_hooks();
+    let ctx = AuthHookContext::builder()
+        .credentials(serde_json::json!({ "username": "ada" }))
+        .request(request())
+        .build();
     let (err, logs) = capture_logs(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(fx.flow.login(ada(PASSWORD), request()))
+        hooks
+            .run_blocking(Phase::BeforeAuthenticate, &ctx)
             .unwrap_err()
     });
-    assert!(matches!(err, LoginError::HookFailed(_)), "{err:?}");
-    assert_eq!(err.client_message(), "Login rejected.");
+    assert!(matches!(err, AuthHookError::Failed(_)), "{err:?}");
     assert!(logs.contains("extension is missing"), "{logs}");
     assert!(
         logs.contains("AuthFlowBuilder::extension(Lockout::new(store))"),
         "the log says what to configure: {logs}"
     );
-    assert!(fx.sessions.is_empty());
 }
 
 #[tokio::test]
@@ -176,15 +197,20 @@ impl AttemptStore for ReadOnlyAttempts {
     async fn reset(&self, key: &str) -> Result<(), StoreError> {
         self.0.reset(key).await
     }
+    async fn release(&self, _: &str, _: SystemTime) -> Result<(), StoreError> {
+        Err(StoreError::new("database or disk is full (test double)"))
+    }
     async fn remove_expired(&self, now: SystemTime) -> Result<usize, StoreError> {
         self.0.remove_expired(now).await
     }
 }
 
 #[tokio::test]
-async fn a_failure_that_cannot_be_counted_is_not_answered_as_a_wrong_password() {
+async fn an_attempt_that_cannot_be_counted_is_never_verified() {
     // Otherwise the lockout would stop counting while the store cannot write, and
-    // unlimited guesses would each answer "wrong password" until the right one.
+    // unlimited guesses would each answer "wrong password" until the right one. The
+    // attempt is reserved before the password is checked, so the right password is
+    // refused alike: no oracle.
     let fx = Fixture::with(
         lockout_hooks(),
         FixtureOptions {
@@ -201,8 +227,11 @@ async fn a_failure_that_cannot_be_counted_is_not_answered_as_a_wrong_password() 
         let LoginError::HookFailed(failed) = &err else {
             panic!("an uncounted failure answered as {err:?}")
         };
-        assert_eq!(failed.hook, "auth_hooks_flow::builtin::lockout::count");
+        assert_eq!(failed.hook, "auth_hooks_flow::builtin::lockout::check");
     }
+    let right = fx.flow.login(ada(PASSWORD), request()).await.unwrap_err();
+    assert!(matches!(right, LoginError::HookFailed(_)), "{right:?}");
+    assert!(fx.sessions.is_empty());
 }
 
 #[tokio::test]
@@ -230,4 +259,77 @@ async fn a_failing_application_hook_cannot_skip_the_count() {
     }
     let err = fx.flow.login(ada(PASSWORD), request()).await.unwrap_err();
     assert!(matches!(err, LoginError::LockedOut { .. }), "{err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_guesses_on_memory_never_get_more_verifications_than_the_limits() {
+    auth_hooks_flow::testing::parallel_guesses_conformance(Arc::new(MemoryAttemptStore::new()))
+        .await;
+}
+
+#[tokio::test]
+async fn an_attacker_at_one_address_cannot_lock_the_owner_out_at_another() {
+    let fx = Fixture::new(lockout_hooks());
+    let from = |ip: &str| request().client_ip(ip.parse().unwrap());
+    // Empty passwords cost the attacker nothing but its own pair.
+    for _ in 0..10 {
+        let err = fx
+            .flow
+            .login(Credentials::password("ada", ""), from("198.51.100.66"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                LoginError::InvalidCredentials | LoginError::LockedOut { .. }
+            ),
+            "{err:?}"
+        );
+    }
+    let err = fx
+        .flow
+        .login(ada(PASSWORD), from("198.51.100.66"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, LoginError::LockedOut { .. }),
+        "the attacker's pair is locked: {err:?}"
+    );
+    fx.flow
+        .login(ada(PASSWORD), from("203.0.113.5"))
+        .await
+        .expect("the owner, at another address, still logs in");
+}
+
+#[tokio::test]
+async fn guesses_spread_over_many_addresses_meet_the_account_ceiling() {
+    let fx = Fixture::new(lockout_hooks());
+    let ceiling = auth_hooks_flow::builtin::lockout::Lockout::ACCOUNT_CEILING;
+    for i in 0..ceiling {
+        let ip = format!("10.{}.{}.1", i / 256, i % 256);
+        let err = fx
+            .flow
+            .login(
+                Credentials::password("ada", "guess"),
+                request().client_ip(ip.parse().unwrap()),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, LoginError::InvalidCredentials),
+            "{i}: {err:?}"
+        );
+    }
+    let err = fx
+        .flow
+        .login(
+            ada(PASSWORD),
+            request().client_ip("192.0.2.200".parse().unwrap()),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, LoginError::LockedOut { .. }),
+        "past the ceiling the account is locked from everywhere: {err:?}"
+    );
 }

@@ -75,7 +75,14 @@ async fn before_login_runs_before_on_login_which_sees_session_and_token_metadata
 
     let ok = fx.flow.login(ada(PASSWORD), request()).await.unwrap();
 
-    assert_eq!(ran(&log), ["before_login:-", "on_login:u-ada"]);
+    assert_eq!(
+        ran(&log),
+        [
+            "before_authenticate:-",
+            "before_login:u-ada",
+            "on_login:u-ada"
+        ]
+    );
     let (session, tokens, credentials, backend) = seen.lock().unwrap().clone().unwrap();
     let session = session.expect("on_login sees the session");
     assert_eq!(session.id_hash, ok.session.as_ref().unwrap().meta.id_hash);
@@ -95,6 +102,128 @@ async fn before_login_runs_before_on_login_which_sees_session_and_token_metadata
         "the password never reaches a hook"
     );
     assert_eq!(backend.as_deref(), Some("password"));
+}
+
+/// Which phases ran, in order, with the user each saw, for each kind of login.
+#[tokio::test]
+async fn the_phase_sequence_of_every_outcome() {
+    /// A hook named `name` that refuses in `phase`, or fails there.
+    fn refusing(hooks: &mut AuthHookRegistry, phase: Phase, fail: bool) {
+        let options = HookOptions::default().priority(-1);
+        if fail {
+            hooks
+                .register_with(phase, "fails", options, |_: &AuthHookContext| {
+                    Err::<(), _>(std::io::Error::other("down"))
+                })
+                .unwrap();
+        } else {
+            hooks
+                .register_with(phase, "refuses", options, |_: &AuthHookContext| {
+                    Err::<(), _>(AuthHookReject::new("No."))
+                })
+                .unwrap();
+        }
+    }
+    type Setup = fn(&mut AuthHookRegistry);
+    let cases: [(&str, Credentials, Setup, &[&str]); 6] = [
+        (
+            "success",
+            ada(PASSWORD),
+            |_| {},
+            &[
+                "before_authenticate:-",
+                "before_login:u-ada",
+                "on_login:u-ada",
+            ],
+        ),
+        (
+            "wrong password",
+            ada("wrong"),
+            |_| {},
+            &["before_authenticate:-", "on_login_failed:-"],
+        ),
+        (
+            "unknown user",
+            Credentials::password("nobody", PASSWORD),
+            |_| {},
+            &["before_authenticate:-", "on_login_failed:-"],
+        ),
+        (
+            "reject at the gate",
+            ada(PASSWORD),
+            |h| refusing(h, Phase::BeforeAuthenticate, false),
+            &["before_authenticate:-"],
+        ),
+        (
+            "reject in before_login",
+            ada(PASSWORD),
+            |h| refusing(h, Phase::BeforeLogin, false),
+            &["before_authenticate:-", "before_login:u-ada"],
+        ),
+        (
+            "on_login failing under raise",
+            ada(PASSWORD),
+            |h| {
+                refusing(h, Phase::OnLogin, true);
+                h.set_policy(Phase::OnLogin, ErrorPolicy::Raise);
+            },
+            &[
+                "before_authenticate:-",
+                "before_login:u-ada",
+                "on_login:u-ada",
+            ],
+        ),
+    ];
+    for (case, credentials, setup, expected) in cases {
+        let (mut hooks, log) = recording();
+        setup(&mut hooks);
+        let fx = Fixture::new(hooks);
+        let outcome = fx.flow.login(credentials, request()).await;
+        assert_eq!(ran(&log), expected, "{case}");
+        assert_eq!(outcome.is_ok(), case == "success", "{case}: {outcome:?}");
+        assert_eq!(
+            fx.sessions.is_empty(),
+            case != "success",
+            "{case}: only a success leaves a session"
+        );
+    }
+}
+
+#[tokio::test]
+async fn before_login_sees_the_authenticated_users_record_typed() {
+    let seen: Arc<Mutex<Option<(String, String)>>> = Arc::default();
+    let keep = seen.clone();
+    let mut hooks = AuthHookRegistry::new();
+    hooks
+        .register("before_login", "look", move |ctx: &AuthHookContext| {
+            let account = ctx
+                .user::<auth_hooks_flow::PasswordAccount>()
+                .expect("the backend's user record, typed");
+            *keep.lock().unwrap() = Some((account.id.clone(), account.login.clone()));
+        })
+        .unwrap();
+    let fx = Fixture::new(hooks);
+    fx.flow.login(ada(PASSWORD), request()).await.unwrap();
+    assert_eq!(
+        seen.lock().unwrap().clone(),
+        Some(("u-ada".to_owned(), "ada".to_owned()))
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_password_never_reaches_before_login_so_its_refusal_tells_nothing() {
+    let mut hooks = AuthHookRegistry::new();
+    hooks
+        .register("before_login", "suspended", |_: &AuthHookContext| {
+            Err::<(), _>(AuthHookReject::new("This account is suspended."))
+        })
+        .unwrap();
+    let fx = Fixture::new(hooks);
+    let wrong = fx.flow.login(ada("wrong"), request()).await.unwrap_err();
+    assert!(matches!(wrong, LoginError::InvalidCredentials), "{wrong:?}");
+    assert_eq!(wrong.client_message(), "Invalid username or password.");
+    let right = fx.flow.login(ada(PASSWORD), request()).await.unwrap_err();
+    assert_eq!(right.client_message(), "This account is suspended.");
 }
 
 #[tokio::test]
@@ -126,7 +255,11 @@ async fn a_reject_denies_the_login_runs_no_on_login_and_creates_nothing() {
         !err.client_message().contains("ticket"),
         "the internal reason stays internal"
     );
-    assert_eq!(ran(&log), ["before_login:-"], "on_login must not run");
+    assert_eq!(
+        ran(&log),
+        ["before_authenticate:-", "before_login:u-ada"],
+        "on_login must not run"
+    );
     assert!(fx.sessions.is_empty(), "no session may exist");
     assert!(fx.blocklist.is_empty());
     // The other user is unaffected.
@@ -153,7 +286,7 @@ async fn an_unexpected_before_login_error_fails_closed() {
 
     assert!(matches!(err, LoginError::HookFailed(_)), "{err:?}");
     assert_eq!(err.client_message(), "Login rejected.");
-    assert_eq!(ran(&log), ["before_login:-"]);
+    assert_eq!(ran(&log), ["before_authenticate:-", "before_login:u-ada"]);
     assert!(fx.sessions.is_empty());
 }
 
@@ -193,7 +326,11 @@ async fn on_login_failure_under_log_is_logged_and_the_login_stands() {
     let ok = fx.flow.login(ada(PASSWORD), request()).await.unwrap();
     assert_eq!(
         ran(&log),
-        ["before_login:-", "on_login:u-ada"],
+        [
+            "before_authenticate:-",
+            "before_login:u-ada",
+            "on_login:u-ada"
+        ],
         "later hooks still run"
     );
     let id = ok.session.unwrap().id;
@@ -215,7 +352,7 @@ async fn on_login_failure_under_raise_leaves_no_session_and_no_usable_token() {
     assert_eq!(err.client_message(), "Login rejected.");
     assert_eq!(
         ran(&log),
-        ["before_login:-"],
+        ["before_authenticate:-", "before_login:u-ada"],
         "hooks after the failing one do not run"
     );
     assert!(

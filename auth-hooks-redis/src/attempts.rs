@@ -60,6 +60,13 @@ impl AttemptStore for RedisStore {
         Ok(())
     }
 
+    async fn release(&self, key: &str, now: SystemTime) -> Result<(), StoreError> {
+        let mut invocation = self.scripts.release_attempt.prepare_invoke();
+        invocation.key(self.keys.of(FAILURES, key)).arg(nanos(now)?);
+        let _left: i64 = self.run("take back a login attempt", &invocation).await?;
+        Ok(())
+    }
+
     async fn remove_expired(&self, now: SystemTime) -> Result<usize, StoreError> {
         let now = nanos(now)?;
         let mut removed = 0;

@@ -152,6 +152,16 @@ redis.call('PEXPIREAT', KEYS[1], at_ms(ARGV[2]))
 return 1
 "#;
 
+/// KEYS: failure window (hash: count, end). ARGV: now.
+/// Takes one back from a live, positive count; the count left (0 if none).
+const RELEASE_ATTEMPT: &str = r#"
+local f = redis.call('HMGET', KEYS[1], 'count', 'end')
+if f[1] and f[2] and lt(ARGV[1], f[2]) and tonumber(f[1]) > 0 then
+  return redis.call('HINCRBY', KEYS[1], 'count', -1)
+end
+return 0
+"#;
+
 /// KEYS: ends (strings) or failure windows (hashes with `end`). ARGV: now.
 /// How many had ended and went.
 const SWEEP_ENDS: &str = r#"
@@ -209,6 +219,7 @@ pub(super) struct Scripts {
     pub(super) session_sweep: Script,
     pub(super) extend_end: Script,
     pub(super) record_failure: Script,
+    pub(super) release_attempt: Script,
     pub(super) sweep_ends: Script,
     pub(super) user_put: Script,
     pub(super) user_by_login: Script,
@@ -231,6 +242,7 @@ impl Scripts {
             session_sweep: script(SESSION_SWEEP),
             extend_end: script(EXTEND_END),
             record_failure: script(RECORD_FAILURE),
+            release_attempt: script(RELEASE_ATTEMPT),
             sweep_ends: script(SWEEP_ENDS),
             user_put: script(USER_PUT),
             user_by_login: script(USER_BY_LOGIN),

@@ -17,7 +17,7 @@ use auth_hooks_flow::testing::{
     atomicity_conformance, attempt_store_conformance, conformance_users, jti_blocklist_conformance,
     session_store_conformance, user_store_conformance,
 };
-use auth_hooks_flow::testing::{full_cycle, hasher, USERS};
+use auth_hooks_flow::testing::{full_cycle, hasher, parallel_guesses_conformance, USERS};
 use auth_hooks_redis::{RedisConfig, RedisStore};
 use auth_hooks_test_support::flow::{ada, request, Fixture, FixtureOptions, PASSWORD};
 use auth_hooks_test_support::redis::{cleanup, redis_store, redis_url, unique_prefix, OwnRedis};
@@ -46,6 +46,15 @@ async fn redis_passes_the_attempt_conformance_suite() {
         return;
     };
     attempt_store_conformance(Arc::new(store.clone())).await;
+    cleanup(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_guesses_on_redis_never_get_more_verifications_than_the_limits() {
+    let Some(store) = redis_store("redis_parallel_guesses").await else {
+        return;
+    };
+    parallel_guesses_conformance(Arc::new(store.clone())).await;
     cleanup(&store).await;
 }
 

@@ -104,6 +104,20 @@ impl AttemptStore for SqliteStore {
         .await
     }
 
+    async fn release(&self, key: &str, now: SystemTime) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        let now = to_unix_nanos(now)?;
+        self.call("take back a login attempt", move |conn| {
+            conn.execute(
+                "UPDATE auth_attempts SET failures = failures - 1
+                 WHERE key = ?1 AND failures > 0 AND window_end > ?2",
+                params![key, now],
+            )
+            .map(drop)
+        })
+        .await
+    }
+
     async fn remove_expired(&self, now: SystemTime) -> Result<usize, StoreError> {
         let now = to_unix_nanos(now)?;
         self.call("remove ended failure windows and locks", move |conn| {

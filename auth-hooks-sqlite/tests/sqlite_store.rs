@@ -13,7 +13,7 @@ use auth_hooks_flow::testing::{
     atomicity_conformance, attempt_store_conformance, conformance_users, jti_blocklist_conformance,
     session_store_conformance, user_store_conformance,
 };
-use auth_hooks_flow::testing::{full_cycle, hasher, USERS};
+use auth_hooks_flow::testing::{full_cycle, hasher, parallel_guesses_conformance, USERS};
 use auth_hooks_sqlite::{SqliteOptions, SqliteStore, SCHEMA_VERSION as SQLITE_SCHEMA_VERSION};
 use auth_hooks_test_support::flow::{ada, request, Fixture, FixtureOptions, PASSWORD};
 
@@ -49,6 +49,12 @@ async fn file_sqlite_passes_every_conformance_suite() {
         SqliteStore::open(dir.path().join(format!("auth-{n}.db"))).unwrap()
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_guesses_on_sqlite_never_get_more_verifications_than_the_limits() {
+    let (_dir, path) = temp_db();
+    parallel_guesses_conformance(Arc::new(SqliteStore::open(&path).unwrap())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

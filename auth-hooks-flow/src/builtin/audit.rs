@@ -9,7 +9,7 @@
 //! that fails under `raise` cannot hide the attempt.
 
 use auth_hooks::{
-    before_login, on_login, on_login_failed, on_logout, AuthHookContext, Phase, TokenKind,
+    before_authenticate, on_login, on_login_failed, on_logout, AuthHookContext, Phase, TokenKind,
 };
 
 fn emit(ctx: &AuthHookContext, phase: Phase, outcome: &str) {
@@ -55,9 +55,9 @@ fn emit(ctx: &AuthHookContext, phase: Phase, outcome: &str) {
 }
 
 /// Records a login attempt before anything is checked.
-#[before_login(priority = 1000000)]
+#[before_authenticate(priority = 1000000)]
 pub fn attempt(ctx: &AuthHookContext) {
-    emit(ctx, Phase::BeforeLogin, "attempt");
+    emit(ctx, Phase::BeforeAuthenticate, "attempt");
 }
 
 /// Records a successful login with its session and token family.

@@ -5,38 +5,37 @@
 //! this stops one client from spraying many accounts (credential stuffing), which no
 //! per-account count sees. Activate with `auth_hooks::ready!(auth_hooks_flow::builtin::ip_throttle)`
 //! and attach an [`IpThrottle`] (`AuthFlowBuilder::extension(IpThrottle::new(store))`).
-//! Defaults: 20 failures within 900 s block the address for 900 s. Two hooks:
+//! Defaults: 20 failed attempts within 900 s block the address for 900 s. Two hooks:
 //!
-//! - `check` (`before_login`, priority 900 100, before the account lockout): a blocked
-//!   address is refused with a reject carrying `retry_after`, which the flow reports as
-//!   [`LoginError::LockedOut`](crate::LoginError::LockedOut) (HTTP 429), before
-//!   any password is checked.
-//! - `count` (`on_login_failed`, priority 900 100): counts the failure against the
-//!   address, before the application's own `on_login_failed` hooks, so that none of
-//!   theirs failing under `raise` can skip it.
+//! - `check` (`before_authenticate`, priority 900 100, before the account lockout): a
+//!   blocked address is refused with a reject carrying `retry_after`, which the flow
+//!   reports as [`LoginError::LockedOut`](crate::LoginError::LockedOut) (HTTP 429).
+//!   Otherwise it *reserves* the attempt, atomically in the store, before any password
+//!   is checked: however many guesses arrive at once, at most 20 are verified.
+//! - `settle` (`before_login`, priority 900 100): the password was right, so this
+//!   attempt is taken back. A success does not clear the earlier failures: one valid
+//!   account must not let a client go on guessing others.
 //!
-//! A success does not clear the count: one valid account must not let a client go on
-//! guessing others. The address is the request's `client_ip`, as the web layer resolved
-//! it (through trusted proxies only), IPv6 counted per /64; a request without one is
-//! not throttled (serve axum with `into_make_service_with_connect_info`).
+//! The address is the request's `client_ip`, as the web layer resolved it (through
+//! trusted proxies only), IPv6 counted per /64; a request without one is not throttled
+//! (serve axum with `into_make_service_with_connect_info`).
 //!
 //! Mind shared addresses: everyone behind one NAT (an office, a campus, carrier-grade
 //! NAT) shares a count, and behind a reverse proxy that is not configured as trusted
 //! every client is the proxy. Raise `max_failures` for such audiences, and configure
 //! `TrustedProxies` behind a proxy.
 //!
-//! Without the [`IpThrottle`] extension, `check` fails with
-//! [`MissingExtension`]: under `before_login`'s default `raise` policy every login is
-//! refused until it is configured.
+//! Without the [`IpThrottle`] extension the flow refuses to build; a context built by
+//! hand without it makes `check` fail with [`MissingExtension`].
 
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::builtin::lockout::{refuse_if_locked, Lockout, LockoutConfig};
+use crate::builtin::limiter::{Limiter, LockoutConfig};
 use crate::builtin::{required, MissingExtension};
 use crate::{AttemptStore, Clock};
-use auth_hooks::{before_login, on_login_failed, AuthHookContext, HookError};
+use auth_hooks::{before_authenticate, before_login, AuthHookContext, HookError};
 
 /// The message a blocked client sees.
 pub const THROTTLED_MESSAGE: &str =
@@ -44,7 +43,7 @@ pub const THROTTLED_MESSAGE: &str =
 
 /// The throttle's store, limits and clock: the extension its hooks read.
 #[derive(Clone, Debug)]
-pub struct IpThrottle(Lockout);
+pub struct IpThrottle(Limiter);
 
 impl IpThrottle {
     /// Counters in `store` (under `ip:` keys, apart from the account lockout's), the
@@ -52,12 +51,13 @@ impl IpThrottle {
     pub fn new(store: Arc<dyn AttemptStore>) -> Self {
         // The window and the block are the lockout's defaults (900 s each).
         let config = LockoutConfig::default().max_failures(20);
-        IpThrottle(Lockout::keyed(store, config, Self::key))
+        IpThrottle(Limiter::new(store, config, Self::key))
     }
 
     /// Sets the limits.
-    pub fn with_config(self, config: LockoutConfig) -> Self {
-        IpThrottle(self.0.with_config(config))
+    pub fn with_config(mut self, config: LockoutConfig) -> Self {
+        self.0.config = config;
+        self
     }
 
     /// Sets the clock.
@@ -67,23 +67,12 @@ impl IpThrottle {
 
     /// The limits in force.
     pub fn config(&self) -> &LockoutConfig {
-        self.0.config()
+        &self.0.config
     }
 
-    /// The counter key of the client in `ctx`: `ip:` + its IPv4 address, or its IPv6
-    /// /64 network (one subscriber usually holds a whole /64, so counting single IPv6
-    /// addresses would count nothing).
+    /// The counter key of the client in `ctx`: `ip:` + its [network](client_network).
     pub fn key(ctx: &AuthHookContext) -> Option<String> {
-        Some(match ctx.request()?.client_ip? {
-            IpAddr::V4(v4) => format!("ip:{v4}"),
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => format!("ip:{v4}"),
-                None => {
-                    let network = u128::from(v6) & !(u128::from(u64::MAX));
-                    format!("ip:{}/64", Ipv6Addr::from(network))
-                }
-            },
-        })
+        Some(format!("ip:{}", client_network(ctx.request()?.client_ip?)))
     }
 
     /// How long the client in `ctx` stays blocked, if it is.
@@ -95,37 +84,55 @@ impl IpThrottle {
     }
 }
 
+/// The network a client address is counted under: an IPv4 address (an IPv4-mapped
+/// IPv6 address as the IPv4 one), or an IPv6 /64 (one subscriber usually holds a whole
+/// /64, so counting single IPv6 addresses would count nothing).
+pub fn client_network(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let network = u128::from(v6) & !(u128::from(u64::MAX));
+                format!("{}/64", Ipv6Addr::from(network))
+            }
+        },
+    }
+}
+
+/// What `check` and `settle` need in the context.
+pub(crate) const MISSING: MissingExtension = MissingExtension {
+    hook: "auth_hooks_flow::builtin::ip_throttle",
+    extension: "auth_hooks_flow::builtin::ip_throttle::IpThrottle",
+    fix: "attach one with AuthFlowBuilder::extension(IpThrottle::new(store))",
+};
+
 fn throttle<'a>(
     ctx: &'a AuthHookContext,
     hook: &'static str,
 ) -> Result<&'a IpThrottle, MissingExtension> {
-    required(
-        ctx,
-        MissingExtension {
-            hook,
-            extension: "auth_hooks_flow::builtin::ip_throttle::IpThrottle",
-            fix: "attach one with AuthFlowBuilder::extension(IpThrottle::new(store))",
-        },
-    )
+    required(ctx, MissingExtension { hook, ..MISSING })
 }
 
-/// Refuses a blocked client address before any password is checked.
-#[before_login(priority = 900100)]
+/// Refuses a blocked client address, else reserves the attempt before any password is
+/// checked.
+#[before_authenticate(priority = 900100)]
 pub async fn check(ctx: &AuthHookContext) -> Result<(), HookError> {
     let throttle = throttle(ctx, "auth_hooks_flow::builtin::ip_throttle::check")?;
-    refuse_if_locked(
-        &throttle.0,
-        ctx,
-        THROTTLED_MESSAGE,
-        "client address blocked after repeated failures",
-    )
-    .await
+    throttle
+        .0
+        .gate(
+            ctx,
+            THROTTLED_MESSAGE,
+            "client address blocked after repeated failures",
+        )
+        .await
 }
 
-/// Counts a failed login against the client's address; blocks it at the limit.
-#[on_login_failed(priority = 900100)]
-pub async fn count(ctx: &AuthHookContext) -> Result<(), HookError> {
-    let throttle = throttle(ctx, "auth_hooks_flow::builtin::ip_throttle::count")?;
-    throttle.0.record_failure(ctx).await?;
+/// Takes back the attempt once its password was verified (earlier failures stay).
+#[before_login(priority = 900100)]
+pub async fn settle(ctx: &AuthHookContext) -> Result<(), HookError> {
+    let throttle = throttle(ctx, "auth_hooks_flow::builtin::ip_throttle::settle")?;
+    throttle.0.release(ctx).await?;
     Ok(())
 }

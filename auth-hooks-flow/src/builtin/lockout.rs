@@ -1,249 +1,178 @@
-//! Account lockout: N failed logins within a window lock the login name for a period.
+//! Account lockout that cannot be turned against the owner: failed logins lock the pair
+//! (login name, client network), and an account-wide ceiling, well above, catches
+//! guessing spread over many addresses.
 //!
 //! Activate with `auth_hooks::ready!(auth_hooks_flow::builtin::lockout)` and attach a
-//! [`Lockout`] (`AuthFlowBuilder::extension(Lockout::new(store))`). Defaults (Z8ter's): 5 failures within
-//! 900 s lock for 900 s. Three hooks:
+//! [`Lockout`] (`AuthFlowBuilder::extension(Lockout::new(store))`). Defaults: 5 failed
+//! attempts of one login name from one client network (an IPv4 address, an IPv6 /64)
+//! within 900 s lock that pair for 900 s; 100 of one login name from anywhere lock the
+//! account for 900 s. An attacker at one address locks only itself out: the owner,
+//! elsewhere, still logs in (Auth0's brute-force protection works the same way).
 //!
-//! - `check` (`before_login`, priority 900 000): a locked login name is refused with a
-//!   reject carrying `retry_after`, which the flow reports as
-//!   [`LoginError::LockedOut`](crate::LoginError::LockedOut) (HTTP 429). It runs
-//!   before the password is checked, so a locked account answers the same whether the
-//!   password is right or not.
-//! - `count` (`on_login_failed`, priority 900 000): counts the failure, before the
-//!   application's own `on_login_failed` hooks (none of theirs failing can skip it); the
-//!   failure that reaches the limit sets the lock.
-//! - `reset` (`on_login`): a successful login clears the count.
+//! Two hooks:
 //!
-//! The key is the login name, trimmed and lower-cased: unknown names are counted too,
-//! so a lockout says nothing about whether an account exists. The flip side of any
-//! per-account lockout: anyone can lock an account by failing on purpose; pair it with
-//! [`ip_throttle`](crate::builtin::ip_throttle), which stops one client address from
-//! failing against many accounts.
+//! - `check` (`before_authenticate`, priority 900 000): a locked pair or account is
+//!   refused with a reject carrying `retry_after`, which the flow reports as
+//!   [`LoginError::LockedOut`](crate::LoginError::LockedOut) (HTTP 429). Otherwise it
+//!   *reserves* the attempt, atomically in the store, before the password is checked:
+//!   however many guesses arrive at once, at most 5 per pair are verified; the one that
+//!   finds the count full is refused and sets the lock. A locked account answers the
+//!   same whether the password is right or not.
+//! - `settle` (`before_login`, priority 900 000): the password was right, so the pair's
+//!   and the account's counts are cleared.
 //!
-//! Without the [`Lockout`] extension, `check` fails with
-//! [`MissingExtension`] (logged as an error): under
-//! `before_login`'s default `raise` policy every login is refused until it is configured.
+//! A wrong password, an unknown name (counted too, so a lockout says nothing about
+//! whether an account exists) or an empty password keeps its reservation: it was a
+//! failure. The key is the login name, trimmed and lower-cased; a request without a
+//! client address counts under the pair (name, no address).
+//!
+//! Without the [`Lockout`] extension the flow refuses to build; a context built by
+//! hand without it makes `check` fail with [`MissingExtension`] (logged as an error),
+//! which under `before_authenticate`'s default `raise` policy refuses the login.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::builtin::ip_throttle::client_network;
+use crate::builtin::limiter::Limiter;
 use crate::builtin::{required, MissingExtension};
-use crate::{AttemptStore, Clock, StoreError, SystemClock};
-use auth_hooks::{
-    before_login, on_login, on_login_failed, AuthHookContext, AuthHookReject, HookError,
-};
+use crate::{AttemptStore, Clock, StoreError};
+use auth_hooks::{before_authenticate, before_login, AuthHookContext, HookError};
 
-/// How many failures lock an account, and for how long.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct LockoutConfig {
-    /// Failures within `window` that lock the account (default 5).
-    pub max_failures: u32,
-    /// The counting window, opened by the first failure (default 900 s).
-    pub window: Duration,
-    /// How long the account stays locked (default 900 s).
-    pub lock_period: Duration,
-}
-
-impl Default for LockoutConfig {
-    fn default() -> Self {
-        LockoutConfig {
-            max_failures: 5,
-            window: Duration::from_secs(900),
-            lock_period: Duration::from_secs(900),
-        }
-    }
-}
-
-impl LockoutConfig {
-    /// Sets the number of failures that lock (at least 1).
-    pub fn max_failures(mut self, max_failures: u32) -> Self {
-        self.max_failures = max_failures.max(1);
-        self
-    }
-
-    /// Sets the counting window.
-    pub fn window(mut self, window: Duration) -> Self {
-        self.window = window;
-        self
-    }
-
-    /// Sets the lock period.
-    pub fn lock_period(mut self, lock_period: Duration) -> Self {
-        self.lock_period = lock_period;
-        self
-    }
-}
-
-/// The lockout's store, configuration and clock: the extension its hooks read.
-#[derive(Clone)]
-pub struct Lockout {
-    store: Arc<dyn AttemptStore>,
-    config: LockoutConfig,
-    clock: Arc<dyn Clock>,
-    key: fn(&AuthHookContext) -> Option<String>,
-}
+pub use crate::builtin::limiter::LockoutConfig;
 
 /// The message a locked-out user sees.
 pub const LOCKED_MESSAGE: &str = "Too many failed login attempts. Please try again later.";
 
-impl Lockout {
-    /// Counters in `store`, default configuration, system clock.
-    pub fn new(store: Arc<dyn AttemptStore>) -> Self {
-        Self::keyed(store, LockoutConfig::default(), Self::key)
-    }
+/// The lockout's store, limits and clock: the extension its hooks read.
+#[derive(Clone)]
+pub struct Lockout {
+    pair: Limiter,
+    account: Limiter,
+}
 
-    /// Counters in `store` under the key `key` makes of a context (a login that gives
-    /// no key is never counted nor locked).
-    pub(crate) fn keyed(
-        store: Arc<dyn AttemptStore>,
-        config: LockoutConfig,
-        key: fn(&AuthHookContext) -> Option<String>,
-    ) -> Self {
+impl Lockout {
+    /// The default account-wide ceiling: failed attempts of one login name from
+    /// anywhere within the window that lock the account.
+    pub const ACCOUNT_CEILING: u32 = 100;
+
+    /// Counters in `store`, default limits, system clock.
+    pub fn new(store: Arc<dyn AttemptStore>) -> Self {
+        let account = LockoutConfig::default().max_failures(Self::ACCOUNT_CEILING);
         Lockout {
-            store,
-            config,
-            clock: Arc::new(SystemClock),
-            key,
+            pair: Limiter::new(store.clone(), LockoutConfig::default(), Self::pair_key),
+            account: Limiter::new(store, account, Self::key),
         }
     }
 
-    /// Sets the limits.
+    /// Sets the limits of one (login name, client network) pair.
     pub fn with_config(mut self, config: LockoutConfig) -> Self {
-        self.config = config;
+        self.pair.config = config;
+        self
+    }
+
+    /// Sets the account-wide ceiling (keep it well above the pair's limit, or anyone
+    /// can lock an account again).
+    pub fn with_account_ceiling(mut self, config: LockoutConfig) -> Self {
+        self.account.config = config;
         self
     }
 
     /// Sets the clock.
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Lockout {
+            pair: self.pair.with_clock(clock.clone()),
+            account: self.account.with_clock(clock),
+        }
     }
 
-    /// The limits in force.
+    /// The limits of one pair.
     pub fn config(&self) -> &LockoutConfig {
-        &self.config
+        &self.pair.config
     }
 
-    /// The counter key of the login in `ctx`: `login:` + the trimmed, lower-cased name.
+    /// The account-wide ceiling.
+    pub fn account_ceiling(&self) -> &LockoutConfig {
+        &self.account.config
+    }
+
+    /// The account's counter key in `ctx`: `login:` + the trimmed, lower-cased name.
     pub fn key(ctx: &AuthHookContext) -> Option<String> {
         let login = ctx.username()?.trim();
         (!login.is_empty()).then(|| format!("login:{}", login.to_lowercase()))
     }
 
-    /// How long the login in `ctx` stays locked, if it is.
+    /// The pair's counter key in `ctx`: the account's key + `|ip:` + the client network
+    /// (`none` without a client address).
+    pub fn pair_key(ctx: &AuthHookContext) -> Option<String> {
+        let account = Self::key(ctx)?;
+        let network = ctx.request().and_then(|r| r.client_ip).map(client_network);
+        Some(format!(
+            "{account}|ip:{}",
+            network.as_deref().unwrap_or("none")
+        ))
+    }
+
+    /// How long the login in `ctx` stays locked (its pair or its account), if it is.
     pub async fn retry_after(&self, ctx: &AuthHookContext) -> Result<Option<Duration>, StoreError> {
-        let Some(key) = (self.key)(ctx) else {
-            return Ok(None);
-        };
-        let now = self.clock.now();
-        Ok(self.store.locked_until(&key, now).await?.map(|until| {
-            // Whole seconds, rounded up: what a Retry-After header carries.
-            let left = until.duration_since(now).unwrap_or_default();
-            let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
-            Duration::from_secs(secs.max(1))
-        }))
-    }
-
-    /// Counts a failure of the login in `ctx`; locks it when the limit is reached.
-    /// Returns whether it is now locked.
-    pub async fn record_failure(&self, ctx: &AuthHookContext) -> Result<bool, StoreError> {
-        let Some(key) = (self.key)(ctx) else {
-            return Ok(false);
-        };
-        let now = self.clock.now();
-        let failures = self
-            .store
-            .record_failure(&key, now, self.config.window)
-            .await?;
-        if failures >= self.config.max_failures {
-            self.store.lock(&key, now + self.config.lock_period).await?;
-            tracing::warn!(
-                %key,
-                failures,
-                lock_secs = self.config.lock_period.as_secs(),
-                "locked after repeated login failures"
-            );
-            return Ok(true);
-        }
-        Ok(false)
-    }
-
-    /// Clears the failures of the login in `ctx`.
-    pub async fn reset(&self, ctx: &AuthHookContext) -> Result<(), StoreError> {
-        match (self.key)(ctx) {
-            Some(key) => self.store.reset(&key).await,
-            None => Ok(()),
-        }
+        let pair = self.pair.retry_after(ctx).await?;
+        let account = self.account.retry_after(ctx).await?;
+        Ok(pair.max(account))
     }
 }
 
 impl fmt::Debug for Lockout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Lockout")
-            .field("config", &self.config)
-            .field("clock", &self.clock)
-            .finish_non_exhaustive()
+            .field("pair", &self.pair)
+            .field("account", &self.account)
+            .finish()
     }
 }
+
+/// What `check` and `settle` need in the context.
+pub(crate) const MISSING: MissingExtension = MissingExtension {
+    hook: "auth_hooks_flow::builtin::lockout",
+    extension: "auth_hooks_flow::builtin::lockout::Lockout",
+    fix: "attach one with AuthFlowBuilder::extension(Lockout::new(store)) or AuthHookContextBuilder::extension",
+};
 
 fn lockout<'a>(
     ctx: &'a AuthHookContext,
     hook: &'static str,
 ) -> Result<&'a Lockout, MissingExtension> {
-    required(
-        ctx,
-        MissingExtension {
-            hook,
-            extension: "auth_hooks_flow::builtin::lockout::Lockout",
-            fix: "attach one with AuthFlowBuilder::extension(Lockout::new(store)) or AuthHookContextBuilder::extension",
-        },
-    )
+    required(ctx, MissingExtension { hook, ..MISSING })
 }
 
-/// Refuses a locked login name before its password is checked.
-#[before_login(priority = 900000)]
+/// Refuses a locked pair or account, else reserves the attempt before its password is
+/// checked.
+#[before_authenticate(priority = 900000)]
 pub async fn check(ctx: &AuthHookContext) -> Result<(), HookError> {
     let lockout = lockout(ctx, "auth_hooks_flow::builtin::lockout::check")?;
-    refuse_if_locked(
-        lockout,
-        ctx,
-        LOCKED_MESSAGE,
-        "login name locked after repeated failures",
-    )
-    .await
+    lockout
+        .pair
+        .gate(
+            ctx,
+            LOCKED_MESSAGE,
+            "login locked after repeated failures from this network",
+        )
+        .await?;
+    lockout
+        .account
+        .gate(
+            ctx,
+            LOCKED_MESSAGE,
+            "account locked after repeated failures from many addresses",
+        )
+        .await
 }
 
-/// Refuses the login in `ctx` with `message` and a `retry_after` (HTTP 429) while
-/// `lockout` holds it locked.
-pub(crate) async fn refuse_if_locked(
-    lockout: &Lockout,
-    ctx: &AuthHookContext,
-    message: &'static str,
-    reason: &'static str,
-) -> Result<(), HookError> {
-    if let Some(retry_after) = lockout.retry_after(ctx).await? {
-        return Err(AuthHookReject::new(message)
-            .with_reason(reason)
-            .with_retry_after(retry_after)
-            .into());
-    }
-    Ok(())
-}
-
-/// Counts a failed login; locks the login name at the limit.
-#[on_login_failed(priority = 900000)]
-pub async fn count(ctx: &AuthHookContext) -> Result<(), HookError> {
-    let lockout = lockout(ctx, "auth_hooks_flow::builtin::lockout::count")?;
-    lockout.record_failure(ctx).await?;
-    Ok(())
-}
-
-/// Clears the failure count after a successful login.
-#[on_login]
-pub async fn reset(ctx: &AuthHookContext) -> Result<(), HookError> {
-    let lockout = lockout(ctx, "auth_hooks_flow::builtin::lockout::reset")?;
-    lockout.reset(ctx).await?;
+/// Clears the pair's and the account's counts once the password was verified.
+#[before_login(priority = 900000)]
+pub async fn settle(ctx: &AuthHookContext) -> Result<(), HookError> {
+    let lockout = lockout(ctx, "auth_hooks_flow::builtin::lockout::settle")?;
+    lockout.pair.reset(ctx).await?;
+    lockout.account.reset(ctx).await?;
     Ok(())
 }

@@ -14,10 +14,10 @@
 //!
 //! | module | phases | needs in the context |
 //! |---|---|---|
-//! | [`audit`] | all four | nothing |
-//! | [`ip_throttle`] | `before_login`, `on_login_failed` | [`IpThrottle`](ip_throttle::IpThrottle) |
-//! | [`lockout`] | `before_login`, `on_login_failed`, `on_login` | [`Lockout`](lockout::Lockout) |
-//! | [`revoke_other_sessions`] | `on_login` | `Arc<SessionManager>` |
+//! | [`audit`] | `before_authenticate`, `on_login`, `on_login_failed`, `on_logout` | nothing |
+//! | [`ip_throttle`] | `before_authenticate` (reserve), `before_login` (settle) | [`IpThrottle`](ip_throttle::IpThrottle) |
+//! | [`lockout`] | `before_authenticate` (reserve), `before_login` (settle) | [`Lockout`](lockout::Lockout) |
+//! | [`revoke_other_sessions`] | `on_login` | `Arc<SessionManager>` (the flow's sessions) |
 //!
 //! [`AuthFlow`](crate::AuthFlow) attaches what they need: the session manager with
 //! [`AuthFlowBuilder::sessions`](crate::AuthFlowBuilder::sessions), the rest, configured
@@ -40,19 +40,70 @@
 //! # Ok(()) }
 //! ```
 //!
-//! A built-in hook that
-//! does not find its extension fails with [`MissingExtension`] and logs an error saying
-//! what to configure: under `before_login`'s default `raise` policy, the login is
-//! refused (fail closed).
+//! A flow whose registry activates a built-in without what it needs does not build:
+//! [`FlowConfigError::MissingExtension`](crate::FlowConfigError::MissingExtension)
+//! names the extension and how to attach it. A built-in run from a context built by
+//! hand without its extension fails with [`MissingExtension`] and logs what to
+//! configure: under the gates' default `raise` policy, the login is refused (fail
+//! closed).
 
+use std::any::TypeId;
 use std::fmt;
+use std::sync::Arc;
 
-use auth_hooks::AuthHookContext;
+use auth_hooks::{AuthHookContext, AuthHookRegistry, Phase};
+
+use crate::SessionManager;
 
 pub mod audit;
 pub mod ip_throttle;
+mod limiter;
 pub mod lockout;
 pub mod revoke_other_sessions;
+
+/// What the hooks of a built-in module need in every context: the type of the
+/// extension, and what to say when it is missing.
+struct Requirement {
+    module: &'static str,
+    extension: fn() -> TypeId,
+    missing: MissingExtension,
+}
+
+const REQUIREMENTS: [Requirement; 3] = [
+    Requirement {
+        module: "auth_hooks_flow::builtin::lockout",
+        extension: TypeId::of::<lockout::Lockout>,
+        missing: lockout::MISSING,
+    },
+    Requirement {
+        module: "auth_hooks_flow::builtin::ip_throttle",
+        extension: TypeId::of::<ip_throttle::IpThrottle>,
+        missing: ip_throttle::MISSING,
+    },
+    Requirement {
+        module: "auth_hooks_flow::builtin::revoke_other_sessions",
+        extension: TypeId::of::<Arc<SessionManager>>,
+        missing: revoke_other_sessions::MISSING,
+    },
+];
+
+/// The first built-in that `hooks` activates without its extension among `attached`
+/// (the types of what the flow puts in every context).
+pub(crate) fn unmet_requirement(
+    hooks: &AuthHookRegistry,
+    attached: &[TypeId],
+) -> Option<MissingExtension> {
+    REQUIREMENTS.iter().find_map(|requirement| {
+        let active = Phase::ALL.into_iter().any(|phase| {
+            hooks
+                .hooks(phase)
+                .iter()
+                .any(|hook| hook.module == requirement.module)
+        });
+        (active && !attached.contains(&(requirement.extension)()))
+            .then_some(requirement.missing.clone())
+    })
+}
 
 /// A built-in hook runs without the service it needs in the context.
 #[derive(Debug, Clone, PartialEq, Eq)]

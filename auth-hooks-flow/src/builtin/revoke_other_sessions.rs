@@ -11,17 +11,17 @@ use crate::builtin::{required, MissingExtension};
 use crate::SessionManager;
 use auth_hooks::{on_login, AuthHookContext, HookError};
 
+/// What the hook needs in the context.
+pub(crate) const MISSING: MissingExtension = MissingExtension {
+    hook: "auth_hooks_flow::builtin::revoke_other_sessions::revoke_other_sessions",
+    extension: "Arc<auth_hooks_flow::SessionManager>",
+    fix: "give the flow sessions with AuthFlowBuilder::sessions(…)",
+};
+
 /// Ends every session of the user but the one this login created.
 #[on_login]
 pub async fn revoke_other_sessions(ctx: &AuthHookContext) -> Result<(), HookError> {
-    let sessions = required::<Arc<SessionManager>>(
-        ctx,
-        MissingExtension {
-            hook: "auth_hooks_flow::builtin::revoke_other_sessions::revoke_other_sessions",
-            extension: "Arc<auth_hooks_flow::SessionManager>",
-            fix: "give the flow sessions with AuthFlowBuilder::sessions(…)",
-        },
-    )?;
+    let sessions = required::<Arc<SessionManager>>(ctx, MISSING)?;
     let Some(session) = ctx.session() else {
         return Ok(());
     };

@@ -267,6 +267,35 @@ pub async fn attempt_store_conformance(store: Arc<dyn AttemptStore>) {
         "reset does not lift a lock"
     );
     store.reset("never-seen").await.unwrap();
+
+    // Taking attempts back: one at a time, never below zero, only in a live window.
+    for expected in 1..=3 {
+        assert_eq!(
+            store.record_failure("r", at(200), window).await.unwrap(),
+            expected
+        );
+    }
+    store.release("r", at(201)).await.unwrap();
+    assert_eq!(
+        store.record_failure("r", at(202), window).await.unwrap(),
+        3,
+        "a released attempt is taken back from the count"
+    );
+    for _ in 0..5 {
+        store.release("r", at(203)).await.unwrap();
+    }
+    assert_eq!(
+        store.record_failure("r", at(204), window).await.unwrap(),
+        1,
+        "releases stop at zero"
+    );
+    store.release("r", at(400)).await.unwrap();
+    assert_eq!(
+        store.record_failure("r", at(401), window).await.unwrap(),
+        1,
+        "a release after the window touches nothing; the next attempt opens a new one"
+    );
+    store.release("never-seen", at(1)).await.unwrap();
     assert!(
         store.remove_expired(at(10_000)).await.unwrap() >= 1,
         "ended windows and locks are forgotten"

@@ -14,12 +14,15 @@
 //! [`attempt_store_conformance`], [`user_store_conformance`],
 //! [`atomicity_conformance`]) each take an empty store; [`full_cycle`] runs one
 //! whole login/logout cycle through the [`AuthFlow`](crate::AuthFlow) on a store seeded
-//! with [`USERS`].
+//! with [`USERS`]; [`parallel_guesses_conformance`] races bursts of guesses against the
+//! lockout and IP throttle kept in an attempt store.
 
 mod conformance;
+mod parallel_guesses;
 mod store_flow;
 
 pub use conformance::*;
+pub use parallel_guesses::*;
 pub use store_flow::*;
 
 use auth_hooks::RequestMeta;

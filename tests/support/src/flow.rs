@@ -9,9 +9,10 @@ use auth_hooks::{AuthHookContext, AuthHookRegistry, HookFuture};
 use auth_hooks_flow::builtin::ip_throttle::IpThrottle;
 use auth_hooks_flow::builtin::lockout::{Lockout, LockoutConfig};
 use auth_hooks_flow::{
-    async_trait, AttemptStore, AuthFlow, JtiBlocklist, JwtKeys, ManualClock, MemoryAttemptStore,
-    MemoryJtiBlocklist, MemorySessionStore, MemoryUserStore, PasswordBackend, PasswordHasher,
-    SessionKey, SessionManager, SessionRecord, SessionStore, StoreError, TokenManager,
+    async_trait, AttemptStore, AuthFlow, FlowConfigError, JtiBlocklist, JwtKeys, ManualClock,
+    MemoryAttemptStore, MemoryJtiBlocklist, MemorySessionStore, MemoryUserStore, PasswordBackend,
+    PasswordHasher, SessionKey, SessionManager, SessionRecord, SessionStore, StoreError,
+    TokenManager,
 };
 
 pub use auth_hooks_flow::testing::{ada, request, PASSWORD};
@@ -73,6 +74,14 @@ impl Fixture {
 
     /// As configured by `options`.
     pub fn with(hooks: AuthHookRegistry, options: FixtureOptions) -> Self {
+        Self::try_with(hooks, options).unwrap()
+    }
+
+    /// As configured by `options`, or why the flow does not build.
+    pub fn try_with(
+        hooks: AuthHookRegistry,
+        options: FixtureOptions,
+    ) -> Result<Self, FlowConfigError> {
         let clock = ManualClock::new(SystemTime::now());
         let users = Arc::new(MemoryUserStore::new());
         users
@@ -111,14 +120,14 @@ impl Fixture {
                 .unwrap_or_else(|| attempts.clone() as Arc<dyn AttemptStore>);
             builder = builder.extension(Lockout::new(store).with_clock(Arc::new(clock.clone())));
         }
-        Fixture {
-            flow: builder.build().unwrap(),
+        Ok(Fixture {
+            flow: builder.build()?,
             users,
             sessions,
             blocklist,
             attempts,
             clock,
-        }
+        })
     }
 }
 
@@ -245,6 +254,10 @@ impl AttemptStore for FailingStore {
         self.check()?;
         self.attempts.reset(key).await
     }
+    async fn release(&self, key: &str, now: SystemTime) -> Result<(), StoreError> {
+        self.check()?;
+        self.attempts.release(key, now).await
+    }
     async fn remove_expired(&self, now: SystemTime) -> Result<usize, StoreError> {
         self.check()?;
         AttemptStore::remove_expired(&self.attempts, now).await
@@ -277,6 +290,11 @@ pub const IP_THROTTLE_LIMIT: u32 = 4;
 /// A flow with the throttle (4 failures in 60 s block for 120 s) on `clock`, or
 /// without its extension when `attach` is false.
 pub fn ip_throttled(clock: &ManualClock, attach: bool) -> AuthFlow {
+    ip_throttled_flow(clock, attach).unwrap()
+}
+
+/// [`ip_throttled`], or why it does not build.
+pub fn ip_throttled_flow(clock: &ManualClock, attach: bool) -> Result<AuthFlow, FlowConfigError> {
     let hasher = PasswordHasher::for_tests();
     let users = Arc::new(MemoryUserStore::new());
     users.add("u-ada", "ada", PASSWORD, &hasher).unwrap();
@@ -298,5 +316,5 @@ pub fn ip_throttled(clock: &ManualClock, attach: bool) -> AuthFlow {
                 .with_clock(Arc::new(clock.clone())),
         );
     }
-    builder.build().unwrap()
+    builder.build()
 }

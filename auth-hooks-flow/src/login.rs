@@ -265,8 +265,14 @@ impl AuthFlow {
             })?),
             None => None,
         };
+        // One login, one link: tokens issued with a session name it and share its
+        // family, so a logout with either credential ends both.
+        let issued = |tokens: &TokenManager| match &session {
+            Some(session) => tokens.issue_for_session(&user.id, &session.meta.id_hash),
+            None => tokens.issue(&user.id),
+        };
         let tokens = match &self.tokens {
-            Some(tokens) => match tokens.issue(&user.id) {
+            Some(tokens) => match issued(tokens) {
                 Ok(pair) => Some(pair),
                 Err(error) => {
                     tracing::error!(user_id = %user.id, %error, "login refused: tokens could not be issued");

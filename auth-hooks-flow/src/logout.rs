@@ -9,8 +9,9 @@ use auth_hooks::{AuthHookContextBuilder, AuthHookError, Phase, RequestMeta, Toke
 pub enum LogoutTarget {
     /// A session, by the id from the client's cookie.
     Session(SessionId),
-    /// A token (access or refresh): its whole family is revoked, i.e. every token of
-    /// the login it came from.
+    /// A token (access or refresh): its whole login is logged out, i.e. every token of
+    /// its family and the session the same login created. An authentic token that
+    /// expired still logs its login out.
     Token {
         /// Which kind the client says it is; a token of the other kind is refused.
         kind: TokenKind,
@@ -74,13 +75,14 @@ impl LogoutOutcome {
 }
 
 impl AuthFlow {
-    /// Logs out a session or a token's login.
+    /// Logs out the login a session or a token belongs to: its session *and* its token
+    /// family, whichever credential is presented (one login, one link).
     ///
     /// The context is built *before* revocation (with the user id and the session or
-    /// token metadata), then the session or token family is revoked, then `on_logout`
-    /// runs. Logging out what is already gone (or never was) revokes nothing, runs no
-    /// hook and answers `Ok` with `revoked: false`. A store failure is an error: the
-    /// client must not believe it is logged out when it is not.
+    /// token metadata), then the session and the token family are revoked, then
+    /// `on_logout` runs. Logging out what is already gone (or never was) revokes
+    /// nothing, runs no hook and answers `Ok` with `revoked: false`. A store failure is
+    /// an error: the client must not believe it is logged out when it is not.
     pub async fn logout(
         &self,
         target: LogoutTarget,
@@ -99,6 +101,12 @@ impl AuthFlow {
                 let ctx = base.user_id(record.user_id.clone()).session(record.meta());
                 let ctx = self.with_user(ctx, &record.user_id).await.build();
                 sessions.revoke_by_hash(&record.id_hash).await?;
+                if let Some(tokens) = &self.tokens {
+                    tokens
+                        .revoke_family_of_session(&record.id_hash)
+                        .await
+                        .map_err(store_error)?;
+                }
                 (ctx, record.user_id)
             }
             LogoutTarget::Token { kind, token } => {
@@ -106,7 +114,7 @@ impl AuthFlow {
                     .tokens
                     .as_ref()
                     .ok_or(LogoutError::NotConfigured("token"))?;
-                let claims = match tokens.inspect_for_revocation(token, *kind).await {
+                let claims = match tokens.inspect_for_logout(token, *kind).await {
                     Ok(Some(claims)) => claims,
                     Ok(None)
                     | Err(TokenError::Invalid | TokenError::Expired | TokenError::Revoked) => {
@@ -120,6 +128,9 @@ impl AuthFlow {
                     .revoke_claims(&claims, true)
                     .await
                     .map_err(store_error)?;
+                if let (Some(sid), Some(sessions)) = (&claims.sid, &self.sessions) {
+                    sessions.revoke_by_hash(sid).await?;
+                }
                 (ctx, claims.sub)
             }
         };

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::clock::{from_unix_secs, unix_secs};
 use crate::random::{hex, random_bytes};
@@ -34,6 +35,10 @@ pub struct Claims {
     /// The issuer, when configured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
+    /// The session the same login created, by the keyed hash its store keeps it under
+    /// (not usable as a cookie): logging out with a token of the login ends it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 impl Claims {
@@ -224,6 +229,14 @@ fn family_key(family: &str) -> String {
     format!("fam:{family}")
 }
 
+/// The token family of the login that created the session stored under
+/// `session_id_hash`: a hash of it (the family is readable in every token; the session's
+/// store key cannot be recovered from it).
+pub fn family_of_session(session_id_hash: &str) -> String {
+    let digest = Sha256::digest(format!("auth-hooks login family v1:{session_id_hash}"));
+    hex(&digest[..16])
+}
+
 fn new_token_id() -> Result<String, StoreError> {
     Ok(hex(&random_bytes::<16>()?))
 }
@@ -278,6 +291,7 @@ impl TokenManager {
         &self,
         sub: &str,
         family: &str,
+        sid: Option<&str>,
         family_end: u64,
         fresh: bool,
     ) -> Result<TokenPair, TokenError> {
@@ -292,6 +306,7 @@ impl TokenManager {
                 fresh,
                 fam: family.to_owned(),
                 iss: self.config.issuer.clone(),
+                sid: sid.map(str::to_owned),
             })
         };
         let access_end = (now + self.config.access_ttl.as_secs()).min(family_end);
@@ -301,11 +316,35 @@ impl TokenManager {
         })
     }
 
-    /// Issues a fresh pair for `user_id`, starting a new family (a login).
+    /// Issues a fresh pair for `user_id`, starting a new family (a login without a
+    /// session).
     pub fn issue(&self, user_id: &str) -> Result<TokenPair, TokenError> {
         let family = new_token_id()?;
         let end = unix_secs(self.clock.now()) + self.config.refresh_ttl.as_secs();
-        self.pair(user_id, &family, end, true)
+        self.pair(user_id, &family, None, end, true)
+    }
+
+    /// Issues a fresh pair for `user_id` linked to the session the same login created
+    /// (its `id_hash`): the family is the session's ([`family_of_session`]) and the
+    /// tokens name the session (`sid`), so a logout with either credential ends both.
+    pub fn issue_for_session(
+        &self,
+        user_id: &str,
+        session_id_hash: &str,
+    ) -> Result<TokenPair, TokenError> {
+        let family = family_of_session(session_id_hash);
+        let end = unix_secs(self.clock.now()) + self.config.refresh_ttl.as_secs();
+        self.pair(user_id, &family, Some(session_id_hash), end, true)
+    }
+
+    /// Revokes every token of the family linked to a session (a logout of the session,
+    /// or of the session ended by another login).
+    pub async fn revoke_family_of_session(&self, session_id_hash: &str) -> Result<(), TokenError> {
+        let until = self.clock.now() + self.config.refresh_ttl;
+        self.blocklist
+            .block(&family_key(&family_of_session(session_id_hash)), until)
+            .await?;
+        Ok(())
     }
 
     /// Checks signature, algorithm, issuer, kind and expiry, but not the blocklist.
@@ -390,7 +429,30 @@ impl TokenManager {
             );
             return Err(TokenError::Revoked);
         }
-        self.pair(&claims.sub, &claims.fam, claims.exp, false)
+        self.pair(
+            &claims.sub,
+            &claims.fam,
+            claims.sid.as_deref(),
+            claims.exp,
+            false,
+        )
+    }
+
+    /// Reads a token for a logout of its whole login: signature and kind must hold,
+    /// and its family must not be revoked already. An authentic token that expired
+    /// still counts (an expired access token still names a live refresh token and
+    /// session); `Ok(None)` when its family is already revoked.
+    pub async fn inspect_for_logout(
+        &self,
+        token: &str,
+        kind: TokenKind,
+    ) -> Result<Option<Claims>, TokenError> {
+        let claims = self.decode(token, kind, false)?;
+        let family_revoked = self
+            .blocklist
+            .is_blocked(&family_key(&claims.fam), self.clock.now())
+            .await?;
+        Ok((!family_revoked).then_some(claims))
     }
 
     /// Reads a token for logout: signature and kind must hold, and it must not be

@@ -319,17 +319,18 @@ async fn a_thousand_concurrent_logins_run_every_hook_once_and_get_distinct_valid
         let tally = HookTally::new();
         let in_flight = InFlight::new();
         let mut hooks = AuthHookRegistry::new();
-        // In registration order (one priority): two before the rejecting hook, two after.
+        // Two at the gate (every attempt), then in before_login (verified attempts only,
+        // in registration order, one priority) the rejecting hook and two after it.
         count_sync(
             &mut hooks,
-            "before_login",
+            "before_authenticate",
             "before_sync_1",
             &tally,
             attempt_of,
         );
         slow_io(
             &mut hooks,
-            "before_login",
+            "before_authenticate",
             "before_async_1",
             &tally,
             &in_flight,
@@ -406,7 +407,7 @@ async fn a_thousand_concurrent_logins_run_every_hook_once_and_get_distinct_valid
         report(
             test,
             &format!(
-                "max in flight in a before_login hook awaiting {HOOK_IO:?}: {}",
+                "max in flight in a before_authenticate hook awaiting {HOOK_IO:?}: {}",
                 in_flight.max()
             ),
         );
@@ -466,15 +467,18 @@ async fn a_thousand_concurrent_logins_run_every_hook_once_and_get_distinct_valid
         }
 
         // Every hook ran exactly once for each attempt that reached it, and only then:
-        // the rejecting hook stops the before_login hooks after it, and a reject is
-        // not a failed login (on_login_failed is for bad credentials only).
+        // the gate sees every attempt, before_login only verified ones, the rejecting
+        // hook stops the before_login hooks after it, and a reject is not a failed
+        // login (on_login_failed is for bad credentials only).
         let all = attempts(|_| true);
-        for hook in ["before_sync_1", "before_async_1", "deny_banned"] {
+        for hook in ["before_sync_1", "before_async_1"] {
             tally.assert_once_each(hook, all.clone());
         }
-        let not_banned = attempts(|a| a != Attempt::Banned);
+        let verified = attempts(|a| !matches!(a, Attempt::WrongPassword(_)));
+        tally.assert_once_each("deny_banned", verified.clone());
+        let good_attempts = attempts(|a| matches!(a, Attempt::Good(_)));
         for hook in ["before_sync_2", "before_async_2"] {
-            tally.assert_once_each(hook, not_banned.clone());
+            tally.assert_once_each(hook, good_attempts.clone());
         }
         let logged_in: Vec<String> = good
             .iter()
@@ -487,7 +491,8 @@ async fn a_thousand_concurrent_logins_run_every_hook_once_and_get_distinct_valid
             "failed_sync",
             attempts(|a| matches!(a, Attempt::WrongPassword(_))),
         );
-        let expected_runs = 3 * N + 2 * (N - banned) + 2 * good.len() + wrong;
+        let expected_runs =
+            2 * N + verified.len() + 2 * good_attempts.len() + 2 * good.len() + wrong;
         assert_eq!(tally.total() as usize, expected_runs, "no other hook run");
 
         assert_eq!(in_flight.current(), 0);

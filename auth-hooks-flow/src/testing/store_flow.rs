@@ -62,6 +62,7 @@ where
     let first = flow.login(ada(PASSWORD), request()).await.expect("login");
     let session = first.session.expect("sessions are on");
     let tokens = first.tokens.expect("tokens are on");
+    let first_access = tokens.access.token.clone();
     let stored = SessionStore::list_for_user(&*store, "u-ada").await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_ne!(stored[0].id_hash, session.id.expose());
@@ -83,17 +84,19 @@ where
         "u-ada"
     );
 
-    // A second login revokes the first session (revoke_other_sessions).
+    // A second login revokes the first login (revoke_other_sessions): its session and
+    // its tokens.
     clock.advance(Duration::from_secs(5));
-    let second = flow
-        .login(ada(PASSWORD), request())
-        .await
-        .unwrap()
-        .session
-        .unwrap();
+    let second_login = flow.login(ada(PASSWORD), request()).await.unwrap();
+    let second = second_login.session.unwrap();
+    let tokens = second_login.tokens.unwrap();
     assert!(matches!(
         flow.authenticate_session(&session.id).await,
         Err(AuthError::Invalid)
+    ));
+    assert!(matches!(
+        flow.authenticate_token(first_access.expose()).await,
+        Err(AuthError::Revoked)
     ));
     assert!(flow.authenticate_session(&second.id).await.is_ok());
     assert_eq!(
@@ -117,7 +120,7 @@ where
         "reuse revoked the whole family"
     );
 
-    // Logout ends the session; a second logout is harmless.
+    // Logout ends the session (and its login's tokens); a second logout is harmless.
     let again = || SessionId::parse(second.id.expose()).unwrap();
     flow.logout(LogoutTarget::session(again()), request())
         .await

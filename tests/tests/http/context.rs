@@ -24,12 +24,7 @@ struct Seen {
 
 fn inspecting_hooks(seen: &Arc<Mutex<Vec<Seen>>>) -> AuthHookRegistry {
     let mut hooks = AuthHookRegistry::new();
-    for phase in [
-        Phase::BeforeLogin,
-        Phase::OnLogin,
-        Phase::OnLoginFailed,
-        Phase::OnLogout,
-    ] {
+    for phase in Phase::ALL {
         let seen = seen.clone();
         hooks
             .register(
@@ -95,9 +90,10 @@ async fn hooks_see_request_metadata_and_no_secret() {
     assert_eq!(
         phases,
         [
+            Phase::BeforeAuthenticate,
             Phase::BeforeLogin,
             Phase::OnLogin,
-            Phase::BeforeLogin,
+            Phase::BeforeAuthenticate,
             Phase::OnLoginFailed,
             Phase::OnLogout
         ]
@@ -113,18 +109,20 @@ async fn hooks_see_request_metadata_and_no_secret() {
         "the trusted proxy's forwarded client, not the forged entry"
     );
     assert_eq!(first.user_agent.as_deref(), Some("ContextProbe/2.0"));
-    assert_eq!(
-        seen[1].request,
-        Some(first.clone()),
-        "on_login sees the same request"
-    );
+    for later in &seen[1..3] {
+        assert_eq!(
+            later.request,
+            Some(first.clone()),
+            "before_login and on_login see the same request"
+        );
+    }
     assert_eq!(
         seen[0].credentials,
         json!({ "username": "ada" }),
         "secrets sanitized, options removed"
     );
 
-    let out = seen[4].request.clone().unwrap();
+    let out = seen[5].request.clone().unwrap();
     assert_eq!(
         (out.method.as_str(), out.path.as_str()),
         ("POST", "/logout")

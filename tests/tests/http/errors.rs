@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use auth_hooks::{AuthHookContext, AuthHookRegistry, AuthHookReject, Phase};
 use auth_hooks_axum::{WebConfig, WebError};
+use auth_hooks_flow::PasswordHasher;
 use auth_hooks_test_support::flow::{FailingStore, Fixture, FixtureOptions, PASSWORD};
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, ORIGIN, RETRY_AFTER};
 use reqwest::{Response, StatusCode};
@@ -12,7 +13,8 @@ use serde_json::{json, Value};
 use tests::http_support::{client, cookie_value, serve, TestServer};
 
 /// Hooks: "mallory" is rejected with a safe message and a private reason; "crash"
-/// makes a before_login hook fail with internal detail.
+/// makes a before_login hook fail with internal detail. Both are users with
+/// [`PASSWORD`]: before_login runs only once the password is verified.
 fn hooks() -> AuthHookRegistry {
     let mut hooks =
         auth_hooks::ready!(auth_hooks_flow::builtin::lockout).expect("lockout hooks link");
@@ -43,7 +45,13 @@ fn hooks() -> AuthHookRegistry {
 }
 
 async fn server() -> TestServer {
-    serve(Fixture::new(hooks()), WebConfig::default()).await.0
+    let fx = Fixture::new(hooks());
+    for (id, login) in [("u-mallory", "mallory"), ("u-crash", "crash")] {
+        fx.users
+            .add(id, login, PASSWORD, &PasswordHasher::for_tests())
+            .unwrap();
+    }
+    serve(fx, WebConfig::default()).await.0
 }
 
 async fn login(server: &TestServer, body: Value) -> Response {
@@ -77,6 +85,19 @@ async fn hook_reject_is_401_with_the_safe_message_only() {
         json!({ "error": "This account is suspended." })
     );
     assert!(!text.contains("4711"), "{text}");
+}
+
+#[tokio::test]
+async fn a_wrong_password_never_learns_that_an_account_is_suspended() {
+    let server = server().await;
+    for body in [
+        json!({ "username": "mallory", "password": "a wrong guess" }),
+        json!({ "username": "nobody", "password": "a wrong guess" }),
+    ] {
+        let response = login(&server, body).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(error_of(response).await, "Invalid username or password.");
+    }
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 use std::convert::Infallible;
 
 use auth_hooks::RequestMeta;
-use auth_hooks_flow::{AuthError, Authenticated};
+use auth_hooks_flow::{AuthError, Authenticated, SessionData};
 use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum::http::{header, request::Parts, HeaderMap};
 
@@ -59,6 +59,24 @@ impl CurrentUser {
     /// (the password backend attaches [`PasswordAccount`](auth_hooks_flow::PasswordAccount)).
     pub fn user<U: std::any::Any>(&self) -> Option<&U> {
         self.authenticated.user.user()
+    }
+
+    /// What `on_login` hooks stored with the session, for a request authenticated by
+    /// its session cookie (`None` for a bearer token, which carries claims instead).
+    pub fn session_data(&self) -> Option<&SessionData> {
+        self.authenticated.session.as_ref().map(|s| &s.data)
+    }
+
+    /// The session value under `key`, typed (as tower-sessions' `Session::get`):
+    /// `Ok(None)` when there is none or no session, an error when it is not a `T`.
+    pub fn session_value<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, serde_json::Error> {
+        match self.session_data() {
+            Some(data) => data.get(key),
+            None => Ok(None),
+        }
     }
 }
 

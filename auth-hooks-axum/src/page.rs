@@ -1,6 +1,7 @@
 //! The built-in pages: a login form and a "signed in as" page. Plain HTML, every value
 //! escaped by `maud`.
 
+use auth_hooks_flow::SessionData;
 use maud::{html, Markup, DOCTYPE};
 
 use crate::WebConfig;
@@ -60,12 +61,27 @@ pub fn login_page(config: &WebConfig, page: &LoginPage<'_>) -> Markup {
 }
 
 /// The "signed in as" page, with a logout button.
-pub fn me_page(config: &WebConfig, user_id: &str, login: Option<&str>, via: &str) -> Markup {
+pub fn me_page(
+    config: &WebConfig,
+    user_id: &str,
+    login: Option<&str>,
+    via: &str,
+    session_data: Option<&SessionData>,
+) -> Markup {
     layout(
         "Your account",
         html! {
             h1 { "Your account" }
             p id="whoami" { "Signed in as " strong { (login.unwrap_or(user_id)) } " (user id " code { (user_id) } ", by " (via) ")." }
+            @if let Some(data) = session_data.filter(|d| !d.is_empty()) {
+                h2 { "Your session" }
+                dl id="session-data" {
+                    @for (key, value) in data.as_map() {
+                        dt { (key) }
+                        dd { code { (value.to_string()) } }
+                    }
+                }
+            }
             form id="logout" method="post" action=(config.logout_path()) {
                 button type="submit" id="logout-button" { "Sign out" }
             }

@@ -67,6 +67,7 @@ mod logout;
 mod password;
 mod random;
 mod session;
+mod session_data;
 mod session_store;
 mod store;
 mod token;
@@ -95,6 +96,7 @@ pub use password::{PasswordError, PasswordHasher};
 pub use session::{
     InvalidSessionId, NewSession, SessionConfig, SessionId, SessionKey, SessionManager,
 };
+pub use session_data::{SessionData, SessionEnricher};
 pub use session_store::{MemorySessionStore, SessionRecord, SessionStore};
 pub use store::StoreError;
 pub use token::{

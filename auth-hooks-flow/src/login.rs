@@ -9,7 +9,7 @@ use crate::builtin::{unmet_requirement, MissingExtension};
 use crate::undo::{Created, Pending};
 use crate::{
     AuthBackend, AuthOutcome, AuthenticatedUser, BackendError, Credentials, LoginError, NewSession,
-    SessionId, SessionManager, TokenManager, TokenPair,
+    SessionEnricher, SessionId, SessionManager, StoreError, TokenManager, TokenPair,
 };
 use auth_hooks::{AuthHookContext, AuthHookContextBuilder, AuthHookRegistry, Phase, RequestMeta};
 
@@ -167,7 +167,8 @@ impl AuthFlow {
     ///    never gets here, so a refusal tells nothing to someone without it.
     /// 5. Creates the session (rotating `options.previous_session` away atomically)
     ///    and/or the tokens.
-    /// 6. Runs `on_login` with the user, session and token metadata. If it fails under
+    /// 6. Runs `on_login` with the user, session and token metadata; it may enrich the
+    ///    session ([`SessionEnricher`]), whose data is stored once every hook ran. If it fails under
     ///    `raise`, the session and tokens just created are revoked before the error
     ///    is returned; if the login is cancelled while it runs (the future dropped, as
     ///    when the client hangs up), they are revoked on a spawned Tokio task (with no Tokio
@@ -231,8 +232,14 @@ impl AuthFlow {
         let created = pending.created();
 
         let mut ctx = authenticated.into_builder();
+        // on_login may enrich the session it sees: what it inserts is stored after it.
+        let mut enricher = None;
         if let Some(session) = &created.session {
-            ctx = ctx.session(session.meta.clone());
+            let session_enricher = SessionEnricher::default();
+            ctx = ctx
+                .session(session.meta.clone())
+                .extension(session_enricher.clone());
+            enricher = Some(session_enricher);
         }
         if let Some(tokens) = &created.tokens {
             ctx = ctx
@@ -245,12 +252,44 @@ impl AuthFlow {
             pending.undo().await;
             return Err(LoginError::from_hook(error));
         }
+        if let Err(error) = self.store_session_data(created, enricher).await {
+            tracing::error!(user_id = %user.id, %error, "login refused: the session's data could not be stored");
+            pending.undo().await;
+            return Err(LoginError::StoreUnavailable(error));
+        }
         let created = pending.keep();
         Ok(LoginSuccess {
             user,
             session: created.session,
             tokens: created.tokens,
         })
+    }
+
+    /// Stores what `on_login` hooks put in the session, if they put anything.
+    async fn store_session_data(
+        &self,
+        created: &Created,
+        enricher: Option<SessionEnricher>,
+    ) -> Result<(), StoreError> {
+        let (Some(session), Some(enricher), Some(sessions)) =
+            (&created.session, enricher, &self.sessions)
+        else {
+            return Ok(());
+        };
+        let data = enricher.take();
+        if data.is_empty() {
+            return Ok(());
+        }
+        match sessions
+            .store()
+            .set_data(&session.meta.id_hash, &data)
+            .await?
+        {
+            true => Ok(()),
+            false => Err(StoreError::new(
+                "the new session vanished before its data was stored",
+            )),
+        }
     }
 
     async fn create(

@@ -230,6 +230,7 @@ impl SessionManager {
             last_seen_at: now,
             expires_at,
             idle_expires_at: (now + self.config.idle_timeout).min(expires_at),
+            data: Default::default(),
         };
         Ok((id, record))
     }

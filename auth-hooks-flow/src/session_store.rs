@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 
-use crate::StoreError;
+use crate::{SessionData, StoreError};
 use auth_hooks::SessionMeta;
 
 /// A session as a store keeps it: under the keyed hash of its id, never the id.
@@ -25,6 +25,9 @@ pub struct SessionRecord {
     /// The end of the session if it stays unused (last use + idle timeout, never later
     /// than `expires_at`).
     pub idle_expires_at: SystemTime,
+    /// What the application keeps with the session (written by `on_login` hooks
+    /// through [`SessionEnricher`](crate::SessionEnricher)).
+    pub data: SessionData,
 }
 
 impl SessionRecord {
@@ -58,8 +61,9 @@ impl SessionRecord {
 /// not look.
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Stores a new session. A record with the same `id_hash` already present is an
-    /// error: a store never overwrites a session it did not mean to.
+    /// Stores a new session, its data included. A record with the same `id_hash`
+    /// already present is an error: a store never overwrites a session it did not mean
+    /// to.
     async fn insert(&self, record: SessionRecord) -> Result<(), StoreError>;
 
     /// The session stored under `id_hash`, live or not.
@@ -73,6 +77,10 @@ pub trait SessionStore: Send + Sync {
         last_seen_at: SystemTime,
         idle_expires_at: SystemTime,
     ) -> Result<bool, StoreError>;
+
+    /// Replaces the data kept with the session under `id_hash` (nothing else of it
+    /// changes). `Ok(false)` if there is no such session.
+    async fn set_data(&self, id_hash: &str, data: &SessionData) -> Result<bool, StoreError>;
 
     /// Removes the session and returns it; `Ok(None)` if it was not there (removing is
     /// idempotent).
@@ -156,6 +164,16 @@ impl SessionStore for MemorySessionStore {
             Some(record) => {
                 record.last_seen_at = last_seen_at;
                 record.idle_expires_at = idle_expires_at.min(record.expires_at);
+                true
+            }
+            None => false,
+        })
+    }
+
+    async fn set_data(&self, id_hash: &str, data: &SessionData) -> Result<bool, StoreError> {
+        Ok(match self.lock()?.get_mut(id_hash) {
+            Some(record) => {
+                record.data = data.clone();
                 true
             }
             None => false,

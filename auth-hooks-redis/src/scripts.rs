@@ -32,9 +32,9 @@ local function get_field(flat, name)
   end
   return nil
 end
-local function write_session(key, set, id, user, created, seen, expires, idle)
+local function write_session(key, set, id, user, created, seen, expires, idle, data)
   redis.call('HSET', key, 'user', user, 'created', created, 'seen', seen,
-             'expires', expires, 'idle', idle)
+             'expires', expires, 'idle', idle, 'data', data)
   local ends = min(expires, idle)
   redis.call('PEXPIREAT', key, at_ms(ends))
   redis.call('SADD', set, id)
@@ -42,11 +42,11 @@ local function write_session(key, set, id, user, created, seen, expires, idle)
 end
 "#;
 
-/// KEYS: session, user set. ARGV: id, user, created, seen, expires, idle.
+/// KEYS: session, user set. ARGV: id, user, created, seen, expires, idle, data.
 /// 1 if stored, 0 if the id was taken.
 const SESSION_INSERT: &str = r#"
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-write_session(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+write_session(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
 return 1
 "#;
 
@@ -81,7 +81,7 @@ if #f > 0 then
   local user = get_field(f, 'user')
   if user then redis.call('SREM', ARGV[2] .. user, ARGV[1]) end
 end
-write_session(KEYS[2], KEYS[3], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8])
+write_session(KEYS[2], KEYS[3], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])
 local out = {'ok'}
 for i = 1, #f do out[#out + 1] = f[i] end
 return out

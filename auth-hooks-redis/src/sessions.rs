@@ -8,12 +8,19 @@ use auth_hooks_flow::async_trait;
 use super::codec::{field, fields, instant, nanos};
 use super::keys::{SESSION, USER_SESSIONS};
 use super::RedisStore;
-use auth_hooks_flow::{SessionRecord, SessionStore, StoreError};
+use auth_hooks_flow::{SessionData, SessionRecord, SessionStore, StoreError};
 
 /// A session read back from its hash fields.
 fn record(id_hash: String, map: &HashMap<String, String>) -> Result<SessionRecord, StoreError> {
     let at = |name| field(map, "session", name).and_then(instant);
+    // Sessions written before data existed have no `data` field: no data.
+    let data = match map.get("data") {
+        Some(json) => SessionData::from_json(json)
+            .map_err(|e| StoreError::with_source("redis: a session's data is not JSON", e))?,
+        None => SessionData::new(),
+    };
     Ok(SessionRecord {
+        data,
         user_id: field(map, "session", "user")?.to_owned(),
         created_at: at("created")?,
         last_seen_at: at("seen")?,
@@ -23,14 +30,15 @@ fn record(id_hash: String, map: &HashMap<String, String>) -> Result<SessionRecor
     })
 }
 
-/// A record's fields as the scripts take them: user, created, seen, expires, idle.
-fn args(record: &SessionRecord) -> Result<[String; 5], StoreError> {
+/// A record's fields as the scripts take them: user, created, seen, expires, idle, data.
+fn args(record: &SessionRecord) -> Result<[String; 6], StoreError> {
     Ok([
         record.user_id.clone(),
         nanos(record.created_at)?,
         nanos(record.last_seen_at)?,
         nanos(record.expires_at)?,
         nanos(record.idle_expires_at)?,
+        record.data.to_json(),
     ])
 }
 
@@ -80,6 +88,16 @@ impl SessionStore for RedisStore {
             .arg(self.keys.kind(USER_SESSIONS));
         let touched: i64 = self.run("record a session's use", &invocation).await?;
         Ok(touched == 1)
+    }
+
+    async fn set_data(&self, id_hash: &str, data: &SessionData) -> Result<bool, StoreError> {
+        let mut invocation = self.scripts.set_field_if_exists.prepare_invoke();
+        invocation
+            .key(self.keys.of(SESSION, id_hash))
+            .arg("data")
+            .arg(data.to_json());
+        let set: i64 = self.run("store a session's data", &invocation).await?;
+        Ok(set == 1)
     }
 
     async fn remove(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError> {

@@ -116,6 +116,7 @@ async fn entries_carry_native_expiry_at_their_end() {
         last_seen_at: now,
         expires_at: now + Duration::from_secs(3600),
         idle_expires_at: now + Duration::from_secs(600),
+        data: Default::default(),
     };
     store.insert(record).await.unwrap();
     let at = pexpiretime(&format!("{p}session:h1")).await;

@@ -46,6 +46,10 @@ const MIGRATIONS: &[&str] = &[
         disabled      INTEGER NOT NULL DEFAULT 0
     );
     ",
+    // 2: what on_login hooks keep with a session, as a JSON object.
+    "
+    ALTER TABLE auth_sessions ADD COLUMN data TEXT NOT NULL DEFAULT '{}';
+    ",
 ];
 
 /// Why the schema could not be brought up to date.

@@ -7,11 +7,13 @@ use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 
 use super::SqliteStore;
 use auth_hooks_flow::timestamp::{from_unix_nanos, to_unix_nanos};
-use auth_hooks_flow::{SessionRecord, SessionStore, StoreError};
+use auth_hooks_flow::{SessionData, SessionRecord, SessionStore, StoreError};
 
-const COLUMNS: &str = "id_hash, user_id, created_at, last_seen_at, expires_at, idle_expires_at";
+const COLUMNS: &str =
+    "id_hash, user_id, created_at, last_seen_at, expires_at, idle_expires_at, data";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
+    let data: String = row.get(6)?;
     Ok(SessionRecord {
         id_hash: row.get(0)?,
         user_id: row.get(1)?,
@@ -19,6 +21,9 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
         last_seen_at: from_unix_nanos(row.get(3)?),
         expires_at: from_unix_nanos(row.get(4)?),
         idle_expires_at: from_unix_nanos(row.get(5)?),
+        data: SessionData::from_json(&data).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, e.into())
+        })?,
     })
 }
 
@@ -39,8 +44,18 @@ fn insert_row(
 ) -> rusqlite::Result<usize> {
     // `OR IGNORE` + the row count tells a duplicate apart from other failures.
     conn.execute(
-        &format!("INSERT OR IGNORE INTO auth_sessions ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"),
-        params![record.id_hash, record.user_id, t[0], t[1], t[2], t[3]],
+        &format!(
+            "INSERT OR IGNORE INTO auth_sessions ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        ),
+        params![
+            record.id_hash,
+            record.user_id,
+            t[0],
+            t[1],
+            t[2],
+            t[3],
+            record.data.to_json()
+        ],
     )
 }
 
@@ -93,6 +108,19 @@ impl SessionStore for SqliteStore {
             })
             .await?;
         Ok(changed > 0)
+    }
+
+    async fn set_data(&self, id_hash: &str, data: &SessionData) -> Result<bool, StoreError> {
+        let (id_hash, data) = (id_hash.to_owned(), data.to_json());
+        let changed = self
+            .call("store a session's data", move |conn| {
+                conn.execute(
+                    "UPDATE auth_sessions SET data = ?2 WHERE id_hash = ?1",
+                    params![id_hash, data],
+                )
+            })
+            .await?;
+        Ok(changed == 1)
     }
 
     async fn remove(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError> {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use auth_hooks_flow::{
-    AttemptStore, JtiBlocklist, LoginError, SessionRecord, SessionStore, UserStore,
+    AttemptStore, JtiBlocklist, LoginError, SessionData, SessionRecord, SessionStore, UserStore,
 };
 
 use auth_hooks_flow::testing::{
@@ -55,6 +55,42 @@ async fn file_sqlite_passes_every_conformance_suite() {
 async fn parallel_guesses_on_sqlite_never_get_more_verifications_than_the_limits() {
     let (_dir, path) = temp_db();
     parallel_guesses_conformance(Arc::new(SqliteStore::open(&path).unwrap())).await;
+}
+
+#[tokio::test]
+async fn a_database_of_schema_1_gains_session_data_and_keeps_its_sessions() {
+    let (_dir, path) = temp_db();
+    let store = SqliteStore::open(&path).unwrap();
+    let mut old = SessionRecord {
+        id_hash: "o".repeat(64),
+        user_id: "u-ada".to_owned(),
+        created_at: SystemTime::now(),
+        last_seen_at: SystemTime::now(),
+        expires_at: SystemTime::now() + Duration::from_secs(3600),
+        idle_expires_at: SystemTime::now() + Duration::from_secs(600),
+        data: Default::default(),
+    };
+    store.insert(old.clone()).await.unwrap();
+    drop(store);
+    // Back to what schema 1 wrote: no `data` column, migration 2 not recorded.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "ALTER TABLE auth_sessions DROP COLUMN data;
+         DELETE FROM auth_hooks_migrations WHERE version = 2;",
+    )
+    .unwrap();
+    drop(raw);
+
+    let store = SqliteStore::open(&path).expect("migration 2 applies");
+    assert_eq!(store.schema_version().await.unwrap(), SQLITE_SCHEMA_VERSION);
+    assert_eq!(
+        store.get(&old.id_hash).await.unwrap(),
+        Some(old.clone()),
+        "an old session reads back, without data"
+    );
+    old.data.insert("tenant", "demo").unwrap();
+    assert!(store.set_data(&old.id_hash, &old.data).await.unwrap());
+    assert_eq!(store.get(&old.id_hash).await.unwrap(), Some(old));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -107,6 +143,7 @@ async fn two_handles_on_one_file_stay_atomic() {
         last_seen_at: base,
         expires_at: end,
         idle_expires_at: end,
+        data: Default::default(),
     };
     handles[0].insert(old.clone()).await.unwrap();
     let tasks: Vec<_> = (0..16)
@@ -130,6 +167,8 @@ async fn two_handles_on_one_file_stay_atomic() {
 #[tokio::test]
 async fn data_outlives_the_handle_and_migrations_run_once() {
     let (_dir, path) = temp_db();
+    let mut data = SessionData::new();
+    data.insert("tenant", "demo").unwrap();
     let record = SessionRecord {
         id_hash: "h".repeat(64),
         user_id: "u-ada".to_owned(),
@@ -137,6 +176,7 @@ async fn data_outlives_the_handle_and_migrations_run_once() {
         last_seen_at: SystemTime::now(),
         expires_at: SystemTime::now() + Duration::from_secs(3600),
         idle_expires_at: SystemTime::now() + Duration::from_secs(600),
+        data,
     };
     {
         let store = SqliteStore::open(&path).unwrap();
@@ -297,6 +337,7 @@ fn the_store_works_without_a_tokio_runtime_and_shows_no_secrets() {
         last_seen_at: SystemTime::now(),
         expires_at: SystemTime::now() + Duration::from_secs(60),
         idle_expires_at: SystemTime::now() + Duration::from_secs(60),
+        data: Default::default(),
     };
     // No executor at all: without tokio the call runs inline, so one poll finishes it.
     let mut call = std::pin::pin!(store.insert(record));

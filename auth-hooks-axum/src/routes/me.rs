@@ -12,7 +12,8 @@ use crate::page::me_page;
 use crate::routes::no_store;
 use crate::{AuthState, LoginRequired};
 
-/// The user as JSON (`{"user_id", "login", "via"}`), or a page for browsers.
+/// The user as JSON (`{"user_id", "login", "via", "session"}`, `session` being what
+/// `on_login` stored with a cookie's session), or a page for browsers.
 pub(crate) async fn get_me(
     LoginRequired(user): LoginRequired,
     State(state): State<AuthState>,
@@ -22,11 +23,22 @@ pub(crate) async fn get_me(
         .user::<PasswordAccount>()
         .map(|account| account.login.as_str());
     let response = if wants_html(&headers) {
-        Html(me_page(state.config(), user.id(), login, user.via.as_str()).into_string())
-            .into_response()
+        let page = me_page(
+            state.config(),
+            user.id(),
+            login,
+            user.via.as_str(),
+            user.session_data(),
+        );
+        Html(page.into_string()).into_response()
     } else {
-        Json(json!({ "user_id": user.id(), "login": login, "via": user.via.as_str() }))
-            .into_response()
+        Json(json!({
+            "user_id": user.id(),
+            "login": login,
+            "via": user.via.as_str(),
+            "session": user.session_data(),
+        }))
+        .into_response()
     };
     no_store(response)
 }

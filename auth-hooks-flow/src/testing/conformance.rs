@@ -8,7 +8,9 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::{AttemptStore, JtiBlocklist, PasswordUser, SessionRecord, SessionStore, UserStore};
+use crate::{
+    AttemptStore, JtiBlocklist, PasswordUser, SessionData, SessionRecord, SessionStore, UserStore,
+};
 
 /// A fixed, far-future instant all suites count from.
 pub fn base() -> SystemTime {
@@ -27,6 +29,7 @@ fn record(hash: &str, user: &str, created: u64) -> SessionRecord {
         last_seen_at: at(created),
         expires_at: at(created + 1000),
         idle_expires_at: at(created + 100),
+        data: SessionData::new(),
     }
 }
 
@@ -68,6 +71,41 @@ pub async fn session_store_conformance(store: Arc<dyn SessionStore>) {
             .expect("touch"),
         "touch of an unknown hash is false"
     );
+
+    // data: stored with the session, read back as written, and kept by touch
+    let mut data = SessionData::new();
+    data.insert("tenant", "acme").unwrap();
+    data.insert("roles", &["admin", "ops"]).unwrap();
+    data.insert("quote", "it's \"quoted\" ; -- DROP TABLE")
+        .unwrap();
+    assert!(
+        store.set_data("hash-a", &data).await.expect("set_data"),
+        "set_data of a stored session is true"
+    );
+    store.touch("hash-a", at(60), at(160)).await.unwrap();
+    let enriched = store.get("hash-a").await.unwrap().unwrap();
+    assert_eq!(enriched.data, data, "data reads back as written");
+    assert_eq!(
+        (enriched.last_seen_at, enriched.user_id.as_str()),
+        (at(60), "alice"),
+        "set_data changes nothing else"
+    );
+    assert!(
+        !store
+            .set_data("hash-missing", &data)
+            .await
+            .expect("set_data"),
+        "set_data of an unknown hash is false"
+    );
+    let mut with_data = record("hash-d", "dora", 1);
+    with_data.data = data.clone();
+    store.insert(with_data).await.unwrap();
+    assert_eq!(
+        store.get("hash-d").await.unwrap().unwrap().data,
+        data,
+        "insert stores the data too"
+    );
+    store.remove("hash-d").await.unwrap();
 
     // list per user, oldest first
     store.insert(record("hash-b", "alice", 10)).await.unwrap();

@@ -11,8 +11,8 @@ use auth_hooks_flow::builtin::lockout::{Lockout, LockoutConfig};
 use auth_hooks_flow::{
     async_trait, AttemptStore, AuthFlow, FlowConfigError, JtiBlocklist, JwtKeys, ManualClock,
     MemoryAttemptStore, MemoryJtiBlocklist, MemorySessionStore, MemoryUserStore, PasswordBackend,
-    PasswordHasher, SessionKey, SessionManager, SessionRecord, SessionStore, StoreError,
-    TokenManager,
+    PasswordHasher, SessionData, SessionKey, SessionManager, SessionRecord, SessionStore,
+    StoreError, TokenManager,
 };
 
 pub use auth_hooks_flow::testing::{ada, request, PASSWORD};
@@ -135,6 +135,7 @@ impl Fixture {
 #[derive(Default)]
 pub struct FailingStore {
     down: AtomicBool,
+    data_down: AtomicBool,
     sessions: MemorySessionStore,
     blocklist: MemoryJtiBlocklist,
     attempts: MemoryAttemptStore,
@@ -151,6 +152,11 @@ impl FailingStore {
     /// Makes every call fail (`true`) or work (`false`).
     pub fn set_down(&self, down: bool) {
         self.down.store(down, Ordering::SeqCst);
+    }
+
+    /// Makes only the writes of session data fail (`true`) or work (`false`).
+    pub fn set_data_down(&self, down: bool) {
+        self.data_down.store(down, Ordering::SeqCst);
     }
 
     fn check(&self) -> Result<(), StoreError> {
@@ -180,6 +186,13 @@ impl SessionStore for FailingStore {
     ) -> Result<bool, StoreError> {
         self.check()?;
         self.sessions.touch(id_hash, seen, idle).await
+    }
+    async fn set_data(&self, id_hash: &str, data: &SessionData) -> Result<bool, StoreError> {
+        self.check()?;
+        if self.data_down.load(Ordering::SeqCst) {
+            return Err(StoreError::new("disk full (test double)"));
+        }
+        self.sessions.set_data(id_hash, data).await
     }
     async fn remove(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
         self.check()?;

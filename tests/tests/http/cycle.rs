@@ -1,8 +1,9 @@
 //! The whole login → /me → logout → /me cycle over real HTTP, with a session cookie and
 //! with bearer tokens, plus refresh and session fixation.
 
-use auth_hooks::AuthHookRegistry;
+use auth_hooks::{AuthHookContext, AuthHookRegistry};
 use auth_hooks_axum::WebConfig;
+use auth_hooks_flow::SessionEnricher;
 use auth_hooks_test_support::flow::{Fixture, PASSWORD};
 use reqwest::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION, ORIGIN};
 use reqwest::StatusCode;
@@ -50,7 +51,7 @@ async fn cookie_cycle_login_me_logout_me() {
     assert_eq!(me.status(), StatusCode::OK);
     assert_eq!(
         me.json::<Value>().await.unwrap(),
-        json!({ "user_id": "u-ada", "login": "ada", "via": "session" })
+        json!({ "user_id": "u-ada", "login": "ada", "via": "session", "session": {} })
     );
 
     let logout = http
@@ -304,5 +305,73 @@ async fn login_replaces_the_session_the_client_came_with() {
         .await
         .unwrap();
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn what_on_login_stores_with_the_session_is_on_me_by_cookie_only() {
+    let mut hooks = AuthHookRegistry::new();
+    hooks
+        .register(
+            "on_login",
+            "tenant",
+            |ctx: &AuthHookContext| match SessionEnricher::of(ctx) {
+                Some(session) => session.insert("tenant", "demo"),
+                None => Ok(()),
+            },
+        )
+        .unwrap();
+    let (server, _) = serve(Fixture::new(hooks), WebConfig::default()).await;
+    let http = client();
+    let login = http
+        .post(server.url("/login"))
+        .header(ORIGIN, server.origin())
+        .json(&json!({ "username": "ada", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = cookie_value(login.headers(), "session").unwrap();
+    let body: Value = login.json().await.unwrap();
+    let access = body["access_token"].as_str().unwrap().to_owned();
+
+    let by_cookie: Value = http
+        .get(server.url("/me"))
+        .header(COOKIE, format!("session={cookie}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_cookie["session"], json!({ "tenant": "demo" }));
+    let page = http
+        .get(server.url("/me"))
+        .header(COOKIE, format!("session={cookie}"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("tenant") && page.contains("&quot;demo&quot;"),
+        "{page}"
+    );
+
+    let by_token: Value = http
+        .get(server.url("/me"))
+        .header(AUTHORIZATION, format!("Bearer {access}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        by_token["session"],
+        Value::Null,
+        "a bearer token carries no session"
+    );
     server.stop().await;
 }

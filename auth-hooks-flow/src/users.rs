@@ -17,8 +17,14 @@ pub struct PasswordUser {
     pub login: String,
     /// The argon2 PHC string.
     pub password_hash: String,
-    /// A disabled user cannot log in; their sessions and tokens are refused.
+    /// A disabled user cannot log in; their sessions and tokens are refused. The login
+    /// answers "invalid credentials", as for an unknown user.
     pub disabled: bool,
+    /// A suspended user's password is still verified, and the account is then handed
+    /// to `before_login` hooks, which decide (and may say so: only someone with the
+    /// password learns it). The password backend reports it in
+    /// [`PasswordAccount::suspended`](crate::PasswordAccount::suspended).
+    pub suspended: bool,
 }
 
 impl PasswordUser {
@@ -34,6 +40,7 @@ impl PasswordUser {
             login: login.to_owned(),
             password_hash: hasher.hash(password)?,
             disabled: false,
+            suspended: false,
         })
     }
 }
@@ -45,6 +52,7 @@ impl fmt::Debug for PasswordUser {
             .field("login", &self.login)
             .field("password_hash", &"<redacted>")
             .field("disabled", &self.disabled)
+            .field("suspended", &self.suspended)
             .finish()
     }
 }

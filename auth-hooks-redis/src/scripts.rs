@@ -179,13 +179,14 @@ end
 return n
 "#;
 
-/// KEYS: user, login. ARGV: id, login, hash, disabled, login prefix.
+/// KEYS: user, login. ARGV: id, login, hash, disabled, login prefix, suspended.
 const USER_PUT: &str = r#"
 local owner = redis.call('GET', KEYS[2])
 if owner and owner ~= ARGV[1] then return redis.error_reply('login already used by another user') end
 local old = redis.call('HGET', KEYS[1], 'login')
 if old and old ~= ARGV[2] then redis.call('DEL', ARGV[5] .. old) end
-redis.call('HSET', KEYS[1], 'login', ARGV[2], 'hash', ARGV[3], 'disabled', ARGV[4])
+redis.call('HSET', KEYS[1], 'login', ARGV[2], 'hash', ARGV[3], 'disabled', ARGV[4],
+           'suspended', ARGV[6])
 redis.call('SET', KEYS[2], ARGV[1])
 return 1
 "#;

@@ -14,6 +14,8 @@ fn user(id: String, map: &HashMap<String, String>) -> Result<PasswordUser, Store
         login: field(map, "user", "login")?.to_owned(),
         password_hash: field(map, "user", "hash")?.to_owned(),
         disabled: field(map, "user", "disabled")? == "1",
+        // Users written before suspension existed have no such field: not suspended.
+        suspended: map.get("suspended").is_some_and(|flag| flag == "1"),
         id,
     })
 }
@@ -31,7 +33,8 @@ impl RedisStore {
             .arg(&user.login)
             .arg(&user.password_hash)
             .arg(if user.disabled { "1" } else { "0" })
-            .arg(self.keys.kind(LOGIN));
+            .arg(self.keys.kind(LOGIN))
+            .arg(if user.suspended { "1" } else { "0" });
         let _: i64 = self.run("store a user", &invocation).await?;
         Ok(())
     }

@@ -46,9 +46,10 @@ const MIGRATIONS: &[&str] = &[
         disabled      INTEGER NOT NULL DEFAULT 0
     );
     ",
-    // 2: what on_login hooks keep with a session, as a JSON object.
+    // 2: what on_login hooks keep with a session, as a JSON object; suspended users.
     "
     ALTER TABLE auth_sessions ADD COLUMN data TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE auth_users ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;
     ",
 ];
 

@@ -7,7 +7,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use super::SqliteStore;
 use auth_hooks_flow::{PasswordError, PasswordHasher, PasswordUser, StoreError, UserStore};
 
-const COLUMNS: &str = "id, login, password_hash, disabled";
+const COLUMNS: &str = "id, login, password_hash, disabled, suspended";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<PasswordUser> {
     Ok(PasswordUser {
@@ -15,6 +15,7 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<PasswordUser> {
         login: row.get(1)?,
         password_hash: row.get(2)?,
         disabled: row.get(3)?,
+        suspended: row.get(4)?,
     })
 }
 
@@ -26,10 +27,17 @@ impl SqliteStore {
         self.call("store a user", move |conn| {
             conn.execute(
                 &format!(
-                    "INSERT INTO auth_users ({COLUMNS}) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (id) DO UPDATE SET login = ?2, password_hash = ?3, disabled = ?4"
+                    "INSERT INTO auth_users ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (id) DO UPDATE
+                     SET login = ?2, password_hash = ?3, disabled = ?4, suspended = ?5"
                 ),
-                params![user.id, user.login, user.password_hash, user.disabled],
+                params![
+                    user.id,
+                    user.login,
+                    user.password_hash,
+                    user.disabled,
+                    user.suspended
+                ],
             )
             .map(drop)
         })

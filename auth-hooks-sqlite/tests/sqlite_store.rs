@@ -58,9 +58,13 @@ async fn parallel_guesses_on_sqlite_never_get_more_verifications_than_the_limits
 }
 
 #[tokio::test]
-async fn a_database_of_schema_1_gains_session_data_and_keeps_its_sessions() {
+async fn a_database_of_schema_1_gains_session_data_and_suspension_and_keeps_its_rows() {
     let (_dir, path) = temp_db();
     let store = SqliteStore::open(&path).unwrap();
+    store
+        .add_user("u-ada", "ada", PASSWORD, &hasher())
+        .await
+        .unwrap();
     let mut old = SessionRecord {
         id_hash: "o".repeat(64),
         user_id: "u-ada".to_owned(),
@@ -76,6 +80,7 @@ async fn a_database_of_schema_1_gains_session_data_and_keeps_its_sessions() {
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch(
         "ALTER TABLE auth_sessions DROP COLUMN data;
+         ALTER TABLE auth_users DROP COLUMN suspended;
          DELETE FROM auth_hooks_migrations WHERE version = 2;",
     )
     .unwrap();
@@ -88,6 +93,12 @@ async fn a_database_of_schema_1_gains_session_data_and_keeps_its_sessions() {
         Some(old.clone()),
         "an old session reads back, without data"
     );
+    let ada = store
+        .find_by_login("ada")
+        .await
+        .unwrap()
+        .expect("an old user reads back");
+    assert!(!ada.suspended && !ada.disabled);
     old.data.insert("tenant", "demo").unwrap();
     assert!(store.set_data(&old.id_hash, &old.data).await.unwrap());
     assert_eq!(store.get(&old.id_hash).await.unwrap(), Some(old));

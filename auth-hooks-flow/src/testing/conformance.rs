@@ -353,12 +353,14 @@ pub fn conformance_users() -> Vec<PasswordUser> {
             login: "Ada".to_owned(),
             password_hash: "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaA".to_owned(),
             disabled: false,
+            suspended: true,
         },
         PasswordUser {
             id: "u-2".to_owned(),
             login: "bob".to_owned(),
             password_hash: "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$b3RoZXI".to_owned(),
             disabled: true,
+            suspended: false,
         },
     ]
 }
@@ -376,7 +378,7 @@ pub async fn user_store_conformance(store: Arc<dyn UserStore>) {
     assert_eq!(
         store.find_by_login("ada").await.expect("find_by_login"),
         Some(ada.clone()),
-        "find_by_login returns the stored user, login lower-cased"
+        "find_by_login returns the stored user, login lower-cased, suspended flag included"
     );
     assert_eq!(
         store.find_by_login("ADA").await.unwrap(),

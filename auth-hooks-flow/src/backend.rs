@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 use crate::cpu_heavy::cpu_heavy;
 
-use crate::{Credentials, PasswordError, PasswordHasher, StoreError, UserStore};
+use crate::{Credentials, PasswordError, PasswordHasher, PasswordUser, StoreError, UserStore};
 
 /// A user the backend vouched for.
 #[derive(Clone)]
@@ -93,13 +93,27 @@ pub trait AuthBackend: Send + Sync {
     async fn resolve_user(&self, user_id: &str) -> Result<Option<AuthenticatedUser>, StoreError>;
 }
 
-/// What the password backend tells hooks about the user: no hash.
+/// What the password backend tells hooks about the user (no hash): read it in
+/// `before_login` with `ctx.user::<PasswordAccount>()`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PasswordAccount {
     /// The user id.
     pub id: String,
     /// The login name.
     pub login: String,
+    /// The store marks the account suspended ([`PasswordUser::suspended`](crate::PasswordUser::suspended)):
+    /// its password was right, and a `before_login` hook decides what that means.
+    pub suspended: bool,
+}
+
+impl From<PasswordUser> for PasswordAccount {
+    fn from(user: PasswordUser) -> Self {
+        PasswordAccount {
+            id: user.id,
+            login: user.login,
+            suspended: user.suspended,
+        }
+    }
 }
 
 /// Logs users in with a login name and a password checked with argon2id.
@@ -197,10 +211,7 @@ impl AuthBackend for PasswordBackend {
             }
         }
         Ok(AuthOutcome::Authenticated(
-            AuthenticatedUser::new(user.id.clone()).with_user(PasswordAccount {
-                id: user.id,
-                login: user.login,
-            }),
+            AuthenticatedUser::new(user.id.clone()).with_user(PasswordAccount::from(user)),
         ))
     }
 
@@ -210,11 +221,6 @@ impl AuthBackend for PasswordBackend {
             .find_by_id(user_id)
             .await?
             .filter(|u| !u.disabled)
-            .map(|u| {
-                AuthenticatedUser::new(u.id.clone()).with_user(PasswordAccount {
-                    id: u.id,
-                    login: u.login,
-                })
-            }))
+            .map(|u| AuthenticatedUser::new(u.id.clone()).with_user(PasswordAccount::from(u))))
     }
 }

@@ -1,16 +1,32 @@
 //! **Run your own code at each step of authentication, with one annotation.**
 //!
 //! ```
-//! use auth_hooks::{before_login, on_login, AuthHookContext, AuthHookReject, Phase};
+//! use auth_hooks::{before_authenticate, before_login, on_login, AuthHookContext, AuthHookReject, Phase};
+//!
+//! /// The application's user record, as its authentication backend returns it.
+//! pub struct Account {
+//!     pub suspended: bool,
+//! }
 //!
 //! mod security {
 //!     use super::*;
 //!
-//!     /// Refuses banned users before their password is even checked.
-//!     #[before_login]
-//!     pub fn deny_banned(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
+//!     /// The gate: runs before any password is checked.
+//!     #[before_authenticate]
+//!     pub fn deny_root(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
 //!         match ctx.username() {
-//!             Some("mallory") => Err(AuthHookReject::new("This account is suspended.")),
+//!             Some("root") => Err(AuthHookReject::new("Not allowed.")),
+//!             _ => Ok(()),
+//!         }
+//!     }
+//!
+//!     /// Refuses suspended users once their password was verified.
+//!     #[before_login]
+//!     pub fn deny_suspended(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
+//!         match ctx.user::<Account>() {
+//!             Some(account) if account.suspended => {
+//!                 Err(AuthHookReject::new("This account is suspended."))
+//!             }
 //!             _ => Ok(()),
 //!         }
 //!     }
@@ -29,7 +45,10 @@
 //!
 //!     let ctx = AuthHookContext::builder()
 //!         .credentials(serde_json::json!({ "username": "mallory", "password": "x" }))
+//!         .user_id("u-mallory")
+//!         .user(Account { suspended: true })
 //!         .build();
+//!     hooks.run_blocking(Phase::BeforeAuthenticate, &ctx).expect("mallory is not root");
 //!     let err = hooks.run_blocking(Phase::BeforeLogin, &ctx).unwrap_err();
 //!     assert_eq!(err.client_message(), "This account is suspended.");
 //! }
@@ -43,7 +62,8 @@
 //! - [A login flow to plug them into](#a-login-flow-to-plug-them-into)
 //!
 //! # Declaring hooks
-//! [`before_login`], [`on_login`], [`on_logout`] and [`on_login_failed`] go on a free
+//! [`before_authenticate`], [`before_login`], [`on_login`], [`on_logout`] and
+//! [`on_login_failed`] go on a free
 //! `fn` or `async fn` taking `&AuthHookContext` and returning `()`,
 //! `Result<(), AuthHookReject>` (to refuse a login), `Result<(), E>` for any error type
 //! (to report a failure), or `Result<(), HookError>` (both). Arguments:
@@ -72,10 +92,15 @@
 //! [`AuthHookRegistry::run`] (async, any executor) and
 //! [`AuthHookRegistry::run_blocking`] (no runtime at all) run a phase's hooks in
 //! order under the phase's [`ErrorPolicy`]: `raise` stops on a failure, `log` logs it
-//! and goes on. Defaults: `before_login` and `on_login_failed` `raise`, `on_login` and
-//! `on_logout` `log`. A reject in `before_login` always stops the login. Panics are
-//! caught and count as failures; in `before_login` a panic or a timeout stops the login
-//! under either policy.
+//! and goes on. Defaults: `before_authenticate`, `before_login` and `on_login_failed`
+//! `raise`, `on_login` and `on_logout` `log`. A reject in either gate
+//! (`before_authenticate`, `before_login`) always stops the login. Panics are caught
+//! and count as failures; in a gate a panic or a timeout stops the login under either
+//! policy.
+//!
+//! A login meets the phases in this order: `before_authenticate` (no secret, no user),
+//! the credentials check, `before_login` (the authenticated user), the session and
+//! tokens, `on_login`; or, on bad credentials, `on_login_failed`.
 //!
 //! # What a hook sees
 //! An [`AuthHookContext`]: the user, the credentials with every secret removed

@@ -11,19 +11,22 @@ use auth_hooks_flow::builtin::lockout::Lockout;
 use auth_hooks_flow::{
     AuthFlow, Credentials, JwtKeys, LoginError, LogoutTarget, MemoryAttemptStore,
     MemoryJtiBlocklist, MemorySessionStore, MemoryUserStore, PasswordBackend, PasswordHasher,
-    SessionKey, SessionManager, TokenManager,
+    PasswordUser, SessionKey, SessionManager, TokenManager,
 };
 
 /// The application's own hook.
 mod security {
     use auth_hooks::{before_login, AuthHookContext, AuthHookReject};
+    use auth_hooks_flow::PasswordAccount;
 
-    /// Refuses suspended accounts before their password is even checked.
+    /// Refuses suspended accounts once their password was verified.
     #[before_login]
     pub fn deny_suspended(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
-        match ctx.username() {
-            Some("mallory") => Err(AuthHookReject::new("This account is suspended.")
-                .with_reason("chargeback fraud, ticket 4711")),
+        match ctx.user::<PasswordAccount>() {
+            Some(account) if account.suspended => {
+                Err(AuthHookReject::new("This account is suspended.")
+                    .with_reason("chargeback fraud, ticket 4711"))
+            }
             _ => Ok(()),
         }
     }
@@ -51,7 +54,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let hasher = PasswordHasher::owasp();
     let users = Arc::new(MemoryUserStore::new());
     users.add("u-1", "ada", "correct horse battery staple", &hasher)?;
-    users.add("u-2", "mallory", "mallory's password", &hasher)?;
+    users.insert(PasswordUser {
+        suspended: true,
+        ..PasswordUser::with_password("u-2", "mallory", "mallory's password", &hasher)?
+    })?;
 
     // Keys come from your secret manager; random ones log everybody out on restart.
     let flow = AuthFlow::builder(PasswordBackend::new(users, hasher))

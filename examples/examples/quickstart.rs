@@ -1,7 +1,9 @@
 //! Run with: cargo run -p examples --example quickstart
 //!
 //! Declares hooks with one annotation each, activates them with `ready!`, and runs the
-//! phases of three logins: a banned user, a blocked network, and a welcome one.
+//! phases of three logins in the order a login flow does (the gate, the password
+//! check, `before_login`, `on_login`): a blocked network, a banned user, and a welcome
+//! one. `auth_hooks_flow::AuthFlow` does all of this for you (`--example flow`).
 
 use std::net::IpAddr;
 
@@ -10,10 +12,11 @@ use serde_json::json;
 
 /// The application's hooks. Declaring them runs nothing; `ready!` activates them.
 mod security {
-    use auth_hooks::{before_login, on_login, on_login_failed, on_logout};
+    use auth_hooks::{before_authenticate, before_login, on_login, on_login_failed, on_logout};
     use auth_hooks::{AuthHookContext, AuthHookReject};
 
-    /// Refuses banned users before their password is even checked.
+    /// Refuses banned users once their password was verified (the flow runs
+    /// `before_login` only then, so nobody learns of the ban without the password).
     #[before_login]
     pub fn deny_banned(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
         const BANNED: &[&str] = &["mallory", "trudy"];
@@ -26,8 +29,8 @@ mod security {
         }
     }
 
-    /// Refuses a network, for password logins only.
-    #[before_login(backend = "password", priority = 10)]
+    /// Refuses a network before any password is checked, for password logins only.
+    #[before_authenticate(backend = "password", priority = 10)]
     pub fn deny_test_network(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
         let ip = ctx.request().and_then(|r| r.client_ip);
         match ip {
@@ -85,15 +88,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut hooks = auth_hooks::ready!(crate::security)?;
     hooks.set_policy(Phase::OnLogin, ErrorPolicy::Log);
-    println!("Activated before_login hooks, in the order they run:");
-    for hook in hooks.hooks(Phase::BeforeLogin) {
-        println!("  {}", serde_json::to_string(&hook)?);
+    for phase in [Phase::BeforeAuthenticate, Phase::BeforeLogin] {
+        println!("Activated {phase} hooks, in the order they run:");
+        for hook in hooks.hooks(phase) {
+            println!("  {}", serde_json::to_string(&hook)?);
+        }
     }
     println!();
 
     for (username, ip) in [
-        ("mallory", "198.51.100.4"),
         ("ada", "203.0.113.9"),
+        ("mallory", "198.51.100.4"),
         ("ada", "198.51.100.4"),
     ] {
         let ctx = attempt(username, ip);
@@ -101,23 +106,33 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "login of {username} from {ip}: the hooks see credentials {}",
             ctx.credentials()
         );
-        match hooks.run(Phase::BeforeLogin, &ctx).await {
-            Err(denied) => {
-                println!(
-                    "  -> refused: {:?} (by {})\n",
-                    denied.client_message(),
-                    denied.hook()
-                );
-                hooks.run(Phase::OnLoginFailed, &ctx).await?;
-            }
-            Ok(()) => {
-                // The password check would happen here; then the session is created.
-                let ctx = ctx.to_builder().user_id("user-1").build();
-                hooks.run(Phase::OnLogin, &ctx).await?;
-                println!("  -> welcome, {username}\n");
-                hooks.run(Phase::OnLogout, &ctx).await?;
-            }
+        if let Err(denied) = hooks.run(Phase::BeforeAuthenticate, &ctx).await {
+            println!(
+                "  -> refused before the password: {:?} (by {})\n",
+                denied.client_message(),
+                denied.hook()
+            );
+            continue;
         }
+        // The password check happens here (here, it is right); then before_login sees
+        // the authenticated user.
+        let ctx = ctx.to_builder().user_id("user-1").build();
+        if let Err(denied) = hooks.run(Phase::BeforeLogin, &ctx).await {
+            println!(
+                "  -> refused after the password: {:?} (by {})\n",
+                denied.client_message(),
+                denied.hook()
+            );
+            continue;
+        }
+        // The session is created; then on_login.
+        hooks.run(Phase::OnLogin, &ctx).await?;
+        println!("  -> welcome, {username}\n");
+        hooks.run(Phase::OnLogout, &ctx).await?;
     }
+    // A wrong password: on_login_failed, and no before_login at all.
+    hooks
+        .run(Phase::OnLoginFailed, &attempt("ada", "198.51.100.4"))
+        .await?;
     Ok(())
 }

@@ -1,12 +1,14 @@
 //! Run with: cargo run -p examples --example server
 //!
 //! A login page and a `/me` page on http://127.0.0.1:3000 (set `PORT` for another
-//! port), with hooks around every login: a deny-list, an audit trail, a lockout after
-//! five failures of one account, a block after twenty failures from one address, and
-//! "log out my other sessions" on each login.
+//! port), with hooks around every login: a lockout after five failures of one account
+//! from one address, a block after twenty failures from one address (both before the
+//! password is checked), a refusal of suspended accounts (after it), an audit trail,
+//! "log out my other logins" and a session enriched with the user's tenant.
 //!
 //! Sign in as `ada` with the password `correct horse battery staple`. `mallory`
-//! (password `mallory's password`) is on the deny-list and gets the hook's message.
+//! (password `mallory's password`) is suspended: with her password she is told so;
+//! with a wrong one she gets "Invalid username or password." like anyone else.
 //!
 //! Everything is stored in SQLite: users, sessions (as keyed hashes), the JTI blocklist
 //! and failure counters, in `auth-hooks-demo.sqlite` in the system's temporary
@@ -27,35 +29,44 @@ use auth_hooks_axum::{routes, AuthState, WebConfig};
 use auth_hooks_flow::builtin::ip_throttle::IpThrottle;
 use auth_hooks_flow::builtin::lockout::Lockout;
 use auth_hooks_flow::{
-    AuthFlow, JwtKeys, PasswordBackend, PasswordHasher, SessionKey, SessionManager, TokenManager,
+    AuthFlow, JwtKeys, PasswordBackend, PasswordHasher, PasswordUser, SessionKey, SessionManager,
+    TokenManager,
 };
 use auth_hooks_sqlite::SqliteStore;
 use axum::response::Redirect;
 use axum::routing::get;
 use axum::Router;
 
-/// The demo's own hook: a deny-list checked before any password.
+/// The demo's own hooks.
 mod security {
-    use auth_hooks::{before_login, AuthHookContext, AuthHookReject};
+    use auth_hooks::{before_login, on_login, AuthHookContext, AuthHookReject};
+    use auth_hooks_flow::{PasswordAccount, SessionEnricher};
 
-    /// Login names that may not sign in, whatever their password.
-    const DENIED: &[&str] = &["mallory", "trudy"];
-
-    /// Refuses denied accounts before their password is even checked.
+    /// Refuses a suspended account once its password was verified: only someone with
+    /// the password learns that it is suspended.
     #[before_login]
-    pub fn deny_list(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
-        match ctx.username() {
-            Some(name) if DENIED.contains(&name.to_ascii_lowercase().as_str()) => Err(
-                AuthHookReject::new("This account is suspended. Contact support.")
-                    .with_reason(format!("{name} is on the deny-list")),
-            ),
+    pub fn deny_suspended(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
+        match ctx.user::<PasswordAccount>() {
+            Some(account) if account.suspended => Err(AuthHookReject::new(
+                "This account is suspended. Contact support.",
+            )
+            .with_reason(format!("{} is suspended", account.id))),
             _ => Ok(()),
+        }
+    }
+
+    /// Keeps the user's tenant with the session (shown on `/me`).
+    #[on_login]
+    pub fn remember_tenant(ctx: &AuthHookContext) -> Result<(), serde_json::Error> {
+        match SessionEnricher::of(ctx) {
+            Some(session) => session.insert("tenant", "demo"),
+            None => Ok(()),
         }
     }
 }
 
 /// Opens the demo's SQLite database and seeds its users: ada may sign in, mallory is
-/// denied by the hook. Seeding replaces them, so a restart resets their passwords.
+/// suspended. Seeding replaces them, so a restart resets their passwords.
 async fn store(hasher: &PasswordHasher) -> Result<Arc<SqliteStore>, Box<dyn std::error::Error>> {
     let location = std::env::var_os("AUTH_HOOKS_DEMO_DB")
         .map(std::path::PathBuf::from)
@@ -69,9 +80,11 @@ async fn store(hasher: &PasswordHasher) -> Result<Arc<SqliteStore>, Box<dyn std:
     store
         .add_user("u-ada", "ada", "correct horse battery staple", hasher)
         .await?;
-    store
-        .add_user("u-mallory", "mallory", "mallory's password", hasher)
-        .await?;
+    let mallory = PasswordUser {
+        suspended: true,
+        ..PasswordUser::with_password("u-mallory", "mallory", "mallory's password", hasher)?
+    };
+    store.insert_user(mallory).await?;
     Ok(Arc::new(store))
 }
 

@@ -175,6 +175,52 @@ where
     }
 }
 
+/// The authenticated user's record, typed: the value the backend attached (the password
+/// backend attaches [`PasswordAccount`](auth_hooks_flow::PasswordAccount)), without a
+/// downcast in the handler.
+///
+/// ```
+/// use auth_hooks_axum::UserRecord;
+/// use auth_hooks_flow::PasswordAccount;
+///
+/// async fn profile(UserRecord(account): UserRecord<PasswordAccount>) -> String {
+///     format!("hello, {}", account.login)
+/// }
+/// ```
+///
+/// Answers as [`CurrentUser`] does when the request is not authenticated (401, or 503
+/// when a store cannot answer), and 500 when the backend attached no `U`: a
+/// configuration mistake, not the client's.
+#[derive(Debug, Clone)]
+pub struct UserRecord<U>(pub U);
+
+impl<S, U> FromRequestParts<S> for UserRecord<U>
+where
+    AuthState: FromRef<S>,
+    S: Send + Sync,
+    U: Clone + Send + Sync + 'static,
+{
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let user = <CurrentUser as FromRequestParts<S>>::from_request_parts(parts, state).await?;
+        match user.user::<U>() {
+            Some(record) => Ok(UserRecord(record.clone())),
+            None => {
+                tracing::error!(
+                    user_id = %user.id(),
+                    wanted = std::any::type_name::<U>(),
+                    "the authentication backend attached no user record of the type the handler asks for"
+                );
+                Err(WebError::new(
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong.",
+                ))
+            }
+        }
+    }
+}
+
 /// The request metadata hooks will see: method, path, client address (trusted proxies
 /// honoured) and user agent; see [`request_meta`].
 #[derive(Debug, Clone)]

@@ -57,7 +57,7 @@ pub use config::WebConfig;
 pub use cookie::SessionCookie;
 pub use csrf::{CsrfProtection, CsrfRejection, InvalidOrigin};
 pub use error::WebError;
-pub use extract::{AuthVia, CurrentUser, HookRequest};
+pub use extract::{AuthVia, CurrentUser, HookRequest, UserRecord};
 pub use guard::{LoginRequired, RedirectIfAuthenticated};
 pub use request_meta::{request_meta, MAX_USER_AGENT};
 pub use routes::{csrf_guard, routes};

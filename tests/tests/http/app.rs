@@ -4,7 +4,10 @@
 use std::net::SocketAddr;
 
 use auth_hooks::{AuthHookContext, AuthHookRegistry, Phase};
-use auth_hooks_axum::{csrf_guard, routes, AuthState, CurrentUser, LoginRequired, WebConfig};
+use auth_hooks_axum::{
+    csrf_guard, routes, AuthState, CurrentUser, LoginRequired, UserRecord, WebConfig,
+};
+use auth_hooks_flow::PasswordAccount;
 use auth_hooks_test_support::flow::{Fixture, PASSWORD};
 use auth_hooks_test_support::logs::capture_logs;
 use axum::extract::{FromRef, State};
@@ -47,6 +50,18 @@ async fn whoami(user: Option<CurrentUser>) -> String {
     user.map_or_else(|| "anonymous".to_owned(), |u| u.id().to_owned())
 }
 
+async fn profile(UserRecord(account): UserRecord<PasswordAccount>) -> String {
+    format!("{} ({})", account.login, account.id)
+}
+
+/// A record type the password backend never attaches.
+#[derive(Clone)]
+struct NotTheBackendsType;
+
+async fn misconfigured(_: UserRecord<NotTheBackendsType>) -> &'static str {
+    "unreachable"
+}
+
 async fn transfer(user: CurrentUser) -> String {
     format!("transferred for {}", user.id())
 }
@@ -64,6 +79,8 @@ async fn an_application_guards_its_own_routes() {
     let app = Router::new()
         .route("/dashboard", get(dashboard))
         .route("/whoami", get(whoami))
+        .route("/profile", get(profile))
+        .route("/misconfigured", get(misconfigured))
         .route(
             "/transfer",
             post(transfer).route_layer(middleware::from_fn_with_state(auth.clone(), csrf_guard)),
@@ -134,6 +151,27 @@ async fn an_application_guards_its_own_routes() {
         .await
         .unwrap();
     assert_eq!(me.text().await.unwrap(), "u-ada");
+    let get = |path: &'static str, cookie: Option<&str>| {
+        let request = http.get(url(path));
+        match cookie {
+            Some(cookie) => request.header(COOKIE, cookie.to_owned()),
+            None => request,
+        }
+        .send()
+    };
+    let profile = get("/profile", Some(&cookie)).await.unwrap();
+    assert_eq!(
+        profile.text().await.unwrap(),
+        "ada (u-ada)",
+        "the record, typed"
+    );
+    assert_eq!(
+        get("/profile", None).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let wrong = get("/misconfigured", Some(&cookie)).await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(!wrong.text().await.unwrap().contains("NotTheBackendsType"));
 
     let forged = http
         .post(url("/transfer"))

@@ -21,6 +21,7 @@ pub struct WebConfig {
     pub(crate) cookie: SessionCookie,
     pub(crate) proxies: TrustedProxies,
     pub(crate) csrf: CsrfProtection,
+    pub(crate) me_shows_session_data: bool,
     paths: Paths,
 }
 
@@ -39,6 +40,7 @@ impl Default for WebConfig {
             cookie: SessionCookie::default(),
             proxies: TrustedProxies::none(),
             csrf: CsrfProtection::same_host(),
+            me_shows_session_data: false,
             paths: Paths {
                 login: "/login".into(),
                 logout: "/logout".into(),
@@ -60,6 +62,14 @@ impl WebConfig {
     /// The proxies whose `X-Forwarded-For` is believed (none by default).
     pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
         self.proxies = proxies;
+        self
+    }
+
+    /// Whether `GET /me` shows what `on_login` hooks stored with the session (off by
+    /// default: session data is the application's, kept on the server; turn it on
+    /// only for data the user may read, as the demo does).
+    pub fn me_shows_session_data(mut self, show: bool) -> Self {
+        self.me_shows_session_data = show;
         self
     }
 

@@ -100,13 +100,15 @@ impl AuthFlow {
                 };
                 let ctx = base.user_id(record.user_id.clone()).session(record.meta());
                 let ctx = self.with_user(ctx, &record.user_id).await.build();
-                sessions.revoke_by_hash(&record.id_hash).await?;
+                // The tokens first: if that fails the session stays, and a retry with the
+                // same cookie finishes the job.
                 if let Some(tokens) = &self.tokens {
                     tokens
                         .revoke_family_of_session(&record.id_hash)
                         .await
                         .map_err(store_error)?;
                 }
+                sessions.revoke_by_hash(&record.id_hash).await?;
                 (ctx, record.user_id)
             }
             LogoutTarget::Token { kind, token } => {
@@ -114,23 +116,28 @@ impl AuthFlow {
                     .tokens
                     .as_ref()
                     .ok_or(LogoutError::NotConfigured("token"))?;
-                let claims = match tokens.inspect_for_logout(token, *kind).await {
-                    Ok(Some(claims)) => claims,
-                    Ok(None)
-                    | Err(TokenError::Invalid | TokenError::Expired | TokenError::Revoked) => {
+                let (claims, family_revoked) = match tokens.inspect_for_logout(token, *kind).await {
+                    Ok(found) => found,
+                    Err(TokenError::Invalid | TokenError::Expired | TokenError::Revoked) => {
                         return Ok(LogoutOutcome::NOTHING)
                     }
                     Err(error) => return Err(store_error(error).into()),
                 };
+                // The session first: if revoking the family then fails, a retry with the
+                // same token finishes the job.
+                let session_ended = match (&claims.sid, &self.sessions) {
+                    (Some(sid), Some(sessions)) => sessions.revoke_by_hash(sid).await?.is_some(),
+                    _ => false,
+                };
+                if family_revoked && !session_ended {
+                    return Ok(LogoutOutcome::NOTHING); // the whole login was over already
+                }
                 let ctx = base.user_id(claims.sub.clone()).token(claims.meta());
                 let ctx = self.with_user(ctx, &claims.sub).await.build();
                 tokens
                     .revoke_claims(&claims, true)
                     .await
                     .map_err(store_error)?;
-                if let (Some(sid), Some(sessions)) = (&claims.sid, &self.sessions) {
-                    sessions.revoke_by_hash(sid).await?;
-                }
                 (ctx, claims.sub)
             }
         };

@@ -275,19 +275,24 @@ impl SessionManager {
     /// `Ok(None)` for an unknown, revoked or expired session; an expired one is
     /// removed on the way.
     pub async fn validate(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
-        let hash = self.key.hash(id);
-        let Some(mut record) = self.store.get(&hash).await? else {
+        self.validate_by_hash(&self.key.hash(id)).await
+    }
+
+    /// [`validate`](Self::validate) for the session stored under `hash` (a token's
+    /// `sid`): the live session, its use recorded.
+    pub async fn validate_by_hash(&self, hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let Some(mut record) = self.store.get(hash).await? else {
             return Ok(None);
         };
         let now = self.clock.now();
         if !record.is_live(now) {
-            self.store.remove(&hash).await?;
+            self.store.remove(hash).await?;
             return Ok(None);
         }
         // At most one write a second per session.
         if now.duration_since(record.last_seen_at).unwrap_or_default() >= Duration::from_secs(1) {
             let idle = (now + self.config.idle_timeout).min(record.expires_at);
-            if !self.store.touch(&hash, now, idle).await? {
+            if !self.store.touch(hash, now, idle).await? {
                 return Ok(None); // revoked meanwhile
             }
             record.last_seen_at = now;

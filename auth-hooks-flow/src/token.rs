@@ -438,21 +438,21 @@ impl TokenManager {
         )
     }
 
-    /// Reads a token for a logout of its whole login: signature and kind must hold,
-    /// and its family must not be revoked already. An authentic token that expired
-    /// still counts (an expired access token still names a live refresh token and
-    /// session); `Ok(None)` when its family is already revoked.
+    /// Reads a token for a logout of its whole login: signature and kind must hold. An
+    /// authentic token that expired still counts (an expired access token still names
+    /// a live refresh token and session). Also says whether its family is revoked
+    /// already (its session may still need ending).
     pub async fn inspect_for_logout(
         &self,
         token: &str,
         kind: TokenKind,
-    ) -> Result<Option<Claims>, TokenError> {
+    ) -> Result<(Claims, bool), TokenError> {
         let claims = self.decode(token, kind, false)?;
         let family_revoked = self
             .blocklist
             .is_blocked(&family_key(&claims.fam), self.clock.now())
             .await?;
-        Ok((!family_revoked).then_some(claims))
+        Ok((claims, family_revoked))
     }
 
     /// Reads a token for logout: signature and kind must hold, and it must not be

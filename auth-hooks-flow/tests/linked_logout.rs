@@ -143,3 +143,99 @@ async fn revoke_other_sessions_ends_the_other_logins_tokens_too() {
     );
     assert_eq!(still_working(&fx, &new).await, (true, true, true));
 }
+
+#[tokio::test]
+async fn a_login_whose_session_idled_out_cannot_refresh_its_tokens_any_more() {
+    let fx = Fixture::new(AuthHookRegistry::new());
+    let stolen = credentials(fx.flow.login(ada(PASSWORD), request()).await.unwrap());
+    // Refreshing counts as a use of the session: it keeps a busy login alive.
+    fx.clock.advance(Duration::from_secs(20 * 3600));
+    let pair = fx
+        .flow
+        .refresh(&stolen.refresh)
+        .await
+        .expect("within the idle timeout");
+    // A day without any use: the session idles out (default idle timeout, 24 h).
+    fx.clock.advance(Duration::from_secs(25 * 3600));
+    assert!(fx
+        .flow
+        .authenticate_session_cookie(&stolen.cookie)
+        .await
+        .is_err());
+    let err = fx
+        .flow
+        .refresh(pair.refresh.token.expose())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::Revoked), "{err:?}");
+}
+
+#[tokio::test]
+async fn revoke_other_sessions_also_stops_a_login_whose_session_idled_out() {
+    let hooks = auth_hooks::ready!(auth_hooks_flow::builtin::revoke_other_sessions).unwrap();
+    let fx = Fixture::new(hooks);
+    let stolen = credentials(fx.flow.login(ada(PASSWORD), request()).await.unwrap());
+    fx.clock.advance(Duration::from_secs(25 * 3600));
+    // Nothing lists the idle session any more; its refresh token must still die.
+    fx.flow.login(ada(PASSWORD), request()).await.unwrap();
+    assert!(fx.flow.refresh(&stolen.refresh).await.is_err());
+}
+
+#[tokio::test]
+async fn a_detected_refresh_token_theft_ends_the_session_too() {
+    let fx = Fixture::new(AuthHookRegistry::new());
+    let login = credentials(fx.flow.login(ada(PASSWORD), request()).await.unwrap());
+    fx.flow.refresh(&login.refresh).await.unwrap();
+    // The same refresh token again: someone else holds a copy.
+    let err = fx.flow.refresh(&login.refresh).await.unwrap_err();
+    assert!(matches!(err, AuthError::Revoked), "{err:?}");
+    assert!(
+        fx.flow
+            .authenticate_session_cookie(&login.cookie)
+            .await
+            .is_err(),
+        "the cookie of the compromised login stops working as well"
+    );
+}
+
+#[tokio::test]
+async fn a_token_logout_after_the_family_was_revoked_still_ends_the_session() {
+    let fx = Fixture::new(AuthHookRegistry::new());
+    let login = fx.flow.login(ada(PASSWORD), request()).await.unwrap();
+    let session = login.session.unwrap();
+    let pair = login.tokens.unwrap();
+    let claims = fx
+        .flow
+        .tokens()
+        .unwrap()
+        .verify_access(pair.access.token.expose())
+        .await
+        .unwrap();
+    // The family alone revoked (as a store failure half-way through a logout leaves it).
+    fx.flow
+        .tokens()
+        .unwrap()
+        .revoke_family(&claims)
+        .await
+        .unwrap();
+    assert!(fx.flow.authenticate_session(&session.id).await.is_ok());
+    let out = fx
+        .flow
+        .logout(
+            LogoutTarget::access_token(pair.access.token.expose()),
+            request(),
+        )
+        .await
+        .unwrap();
+    assert!(out.revoked, "the session was still there to end");
+    assert!(fx.flow.authenticate_session(&session.id).await.is_err());
+    let again = fx
+        .flow
+        .logout(
+            LogoutTarget::access_token(pair.access.token.expose()),
+            request(),
+        )
+        .await
+        .unwrap();
+    assert!(!again.revoked, "then nothing is left");
+}

@@ -333,3 +333,92 @@ async fn guesses_spread_over_many_addresses_meet_the_account_ceiling() {
         "past the ceiling the account is locked from everywhere: {err:?}"
     );
 }
+
+#[tokio::test]
+async fn a_crafted_login_name_cannot_count_against_someone_elses_pair() {
+    let fx = Fixture::new(lockout_hooks());
+    let owner = "203.0.113.9";
+    let from = |ip: &str| request().client_ip(ip.parse().unwrap());
+    // Names shaped like the keys of ada's counters, from one attacker address.
+    for name in [
+        format!("ada|ip:{owner}"),
+        format!("pair:{owner}:ada"),
+        format!("{owner}:ada"),
+        "ada|ip:none".to_owned(),
+        "pair:none:ada".to_owned(),
+    ] {
+        for _ in 0..6 {
+            let _ = fx
+                .flow
+                .login(
+                    Credentials::password(name.clone(), "guess"),
+                    from("198.51.100.66"),
+                )
+                .await;
+        }
+    }
+    fx.flow
+        .login(ada(PASSWORD), from(owner))
+        .await
+        .expect("ada's own counters were never touched");
+}
+
+#[tokio::test]
+async fn while_the_account_is_locked_the_owners_retries_do_not_lock_their_pair() {
+    // A small ceiling, so the flow is built by hand.
+    let attempts = Arc::new(MemoryAttemptStore::new());
+    let clock = auth_hooks_flow::ManualClock::starting_now();
+    let lockout = auth_hooks_flow::builtin::lockout::Lockout::new(attempts)
+        .with_account_ceiling(
+            auth_hooks_flow::builtin::lockout::LockoutConfig::default()
+                .max_failures(3)
+                .window(Duration::from_secs(60))
+                .lock_period(Duration::from_secs(60)),
+        )
+        .with_clock(Arc::new(clock.clone()));
+    let flow = flow_with_lockout(lockout);
+    let from = |ip: &str| request().client_ip(ip.parse().unwrap());
+    for i in 0..3 {
+        let _ = flow
+            .login(
+                Credentials::password("ada", "guess"),
+                from(&format!("10.0.0.{i}")),
+            )
+            .await;
+    }
+    // The account is now over its ceiling: the owner is refused from anywhere...
+    for _ in 0..10 {
+        let err = flow
+            .login(ada(PASSWORD), from("203.0.113.9"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, LoginError::LockedOut { .. }), "{err:?}");
+    }
+    // ...but once the account lock ends, their own pair was never charged.
+    clock.advance(Duration::from_secs(61));
+    flow.login(ada(PASSWORD), from("203.0.113.9"))
+        .await
+        .expect("the owner's pair is clean");
+}
+
+/// A flow on memory stores with `lockout` attached and the lockout hooks active.
+fn flow_with_lockout(
+    lockout: auth_hooks_flow::builtin::lockout::Lockout,
+) -> auth_hooks_flow::AuthFlow {
+    use auth_hooks_flow::{
+        AuthFlow, MemorySessionStore, MemoryUserStore, PasswordBackend, PasswordHasher, SessionKey,
+        SessionManager,
+    };
+    let hasher = PasswordHasher::for_tests();
+    let users = Arc::new(MemoryUserStore::new());
+    users.add("u-ada", "ada", PASSWORD, &hasher).unwrap();
+    AuthFlow::builder(PasswordBackend::new(users, hasher))
+        .hooks(lockout_hooks())
+        .sessions(SessionManager::new(
+            SessionKey::new([7u8; 32]).unwrap(),
+            Arc::new(MemorySessionStore::new()),
+        ))
+        .extension(lockout)
+        .build()
+        .unwrap()
+}

@@ -127,7 +127,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let app = Router::new()
         .route("/", get(|| async { Redirect::to("/me") }))
-        .merge(routes(AuthState::new(flow, WebConfig::default())));
+        .merge(routes(AuthState::new(
+            flow,
+            WebConfig::default().me_shows_session_data(true),
+        )));
 
     let port = match std::env::var("PORT") {
         Ok(port) => port

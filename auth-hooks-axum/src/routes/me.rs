@@ -12,8 +12,11 @@ use crate::page::me_page;
 use crate::routes::no_store;
 use crate::{AuthState, LoginRequired};
 
-/// The user as JSON (`{"user_id", "login", "via", "session"}`, `session` being what
-/// `on_login` stored with a cookie's session), or a page for browsers.
+/// The user as JSON (`{"user_id", "login", "via"}`, plus `"session"`, what `on_login`
+/// stored with a cookie's session, when [`WebConfig::me_shows_session_data`] is on),
+/// or a page for browsers.
+///
+/// [`WebConfig::me_shows_session_data`]: crate::WebConfig::me_shows_session_data
 pub(crate) async fn get_me(
     LoginRequired(user): LoginRequired,
     State(state): State<AuthState>,
@@ -22,23 +25,24 @@ pub(crate) async fn get_me(
     let login = user
         .user::<PasswordAccount>()
         .map(|account| account.login.as_str());
+    let session_data = user
+        .session_data()
+        .filter(|_| state.config().me_shows_session_data);
     let response = if wants_html(&headers) {
         let page = me_page(
             state.config(),
             user.id(),
             login,
             user.via.as_str(),
-            user.session_data(),
+            session_data,
         );
         Html(page.into_string()).into_response()
     } else {
-        Json(json!({
-            "user_id": user.id(),
-            "login": login,
-            "via": user.via.as_str(),
-            "session": user.session_data(),
-        }))
-        .into_response()
+        let mut body = json!({ "user_id": user.id(), "login": login, "via": user.via.as_str() });
+        if state.config().me_shows_session_data {
+            body["session"] = json!(user.session_data());
+        }
+        Json(body).into_response()
     };
     no_store(response)
 }

@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use auth_hooks::{AuthHookContext, AuthHookReject, HookError};
 
+use crate::timestamp::checked_end;
 use crate::{AttemptStore, Clock, StoreError, SystemClock};
 
 /// How many failed attempts a key may make within a window, and how long it is then
@@ -44,15 +45,15 @@ impl LockoutConfig {
         self
     }
 
-    /// Sets the counting window.
+    /// Sets the counting window (at least 1 s: a shorter one would count nothing).
     pub fn window(mut self, window: Duration) -> Self {
-        self.window = window;
+        self.window = window.max(Duration::from_secs(1));
         self
     }
 
-    /// Sets the lock period.
+    /// Sets the lock period (at least 1 s).
     pub fn lock_period(mut self, lock_period: Duration) -> Self {
-        self.lock_period = lock_period;
+        self.lock_period = lock_period.max(Duration::from_secs(1));
         self
     }
 }
@@ -124,10 +125,11 @@ impl Limiter {
         if attempts <= self.config.max_failures {
             return Ok(Gate::Reserved);
         }
-        let until = now + self.config.lock_period;
+        let until = checked_end(now, self.config.lock_period)?;
         self.store.lock(&key, until).await?;
         tracing::warn!(
-            %key,
+            // Debug-formatted: the key holds the login name the client typed.
+            ?key,
             attempts,
             lock_secs = self.config.lock_period.as_secs(),
             "locked after repeated login failures"

@@ -99,17 +99,20 @@ impl Lockout {
 
     /// The account's counter key in `ctx`: `login:` + the trimmed, lower-cased name.
     pub fn key(ctx: &AuthHookContext) -> Option<String> {
-        let login = ctx.username()?.trim();
-        (!login.is_empty()).then(|| format!("login:{}", login.to_lowercase()))
+        Some(format!("login:{}", login_name(ctx)?))
     }
 
-    /// The pair's counter key in `ctx`: the account's key + `|ip:` + the client network
-    /// (`none` without a client address).
+    /// The pair's counter key in `ctx`: `pair:` + the client network (`none` without a
+    /// client address) + `:` + the trimmed, lower-cased name.
+    ///
+    /// The name, which the client chooses, comes last and after a prefix no account key
+    /// has, and networks are written so that none followed by `:` starts another: no
+    /// name can make one key equal another (`ada|ip:203.0.113.9` is just an odd name).
     pub fn pair_key(ctx: &AuthHookContext) -> Option<String> {
-        let account = Self::key(ctx)?;
+        let login = login_name(ctx)?;
         let network = ctx.request().and_then(|r| r.client_ip).map(client_network);
         Some(format!(
-            "{account}|ip:{}",
+            "pair:{}:{login}",
             network.as_deref().unwrap_or("none")
         ))
     }
@@ -120,6 +123,12 @@ impl Lockout {
         let account = self.account.retry_after(ctx).await?;
         Ok(pair.max(account))
     }
+}
+
+/// The login name in `ctx`, trimmed and lower-cased; `None` when there is none.
+fn login_name(ctx: &AuthHookContext) -> Option<String> {
+    let login = ctx.username()?.trim();
+    (!login.is_empty()).then(|| login.to_lowercase())
 }
 
 impl fmt::Debug for Lockout {
@@ -158,14 +167,20 @@ pub async fn check(ctx: &AuthHookContext) -> Result<(), HookError> {
             "login locked after repeated failures from this network",
         )
         .await?;
-    lockout
+    let account = lockout
         .account
         .gate(
             ctx,
             LOCKED_MESSAGE,
             "account locked after repeated failures from many addresses",
         )
-        .await
+        .await;
+    if account.is_err() {
+        // Refused for the account's sake: the pair's attempt was not verified, so the
+        // owner retrying while the account is locked does not lock their own pair too.
+        lockout.pair.release(ctx).await?;
+    }
+    account
 }
 
 /// Clears the pair's and the account's counts once the password was verified.

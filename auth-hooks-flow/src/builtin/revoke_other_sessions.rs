@@ -6,6 +6,10 @@
 //! `Arc<TokenManager>`) the flow attaches. A login that created no session (tokens
 //! only) revokes nothing, and tokens issued without a session (a tokens-only flow) are
 //! not tracked per user: they stay valid until they expire or are revoked.
+//!
+//! It runs in `on_login`, whose default policy is `log`: if a store fails, the login
+//! stands and the other logins stay (logged as an error). Set `on_login = raise` to
+//! make such a failure fail the login instead.
 
 use std::sync::Arc;
 
@@ -27,20 +31,19 @@ pub async fn revoke_other_sessions(ctx: &AuthHookContext) -> Result<(), HookErro
     let Some(session) = ctx.session() else {
         return Ok(());
     };
-    let tokens = ctx.extension::<Arc<TokenManager>>();
-    let mut revoked = 0;
-    for other in sessions.store().list_for_user(&session.user_id).await? {
-        if other.id_hash == session.id_hash {
-            continue;
-        }
-        // The tokens first: a failure then leaves the session, and the user can retry.
-        if let Some(tokens) = tokens {
-            tokens.revoke_family_of_session(&other.id_hash).await?;
-        }
-        if sessions.revoke_by_hash(&other.id_hash).await?.is_some() {
-            revoked += 1;
+    // The tokens first: a failure then leaves the sessions, and a retry finds them.
+    if let Some(tokens) = ctx.extension::<Arc<TokenManager>>() {
+        for other in sessions.store().list_for_user(&session.user_id).await? {
+            if other.id_hash != session.id_hash {
+                tokens.revoke_family_of_session(&other.id_hash).await?;
+            }
         }
     }
+    // Atomic in the store: a session created meanwhile goes too, and its tokens stop
+    // refreshing with it (a login's tokens live no longer than its session).
+    let revoked = sessions
+        .revoke_all_except(&session.user_id, &session.id_hash)
+        .await?;
     tracing::info!(user_id = %session.user_id, revoked, "other logins revoked after login");
     Ok(())
 }

@@ -51,7 +51,7 @@ async fn cookie_cycle_login_me_logout_me() {
     assert_eq!(me.status(), StatusCode::OK);
     assert_eq!(
         me.json::<Value>().await.unwrap(),
-        json!({ "user_id": "u-ada", "login": "ada", "via": "session", "session": {} })
+        json!({ "user_id": "u-ada", "login": "ada", "via": "session" })
     );
 
     let logout = http
@@ -309,19 +309,10 @@ async fn login_replaces_the_session_the_client_came_with() {
 }
 
 #[tokio::test]
-async fn what_on_login_stores_with_the_session_is_on_me_by_cookie_only() {
-    let mut hooks = AuthHookRegistry::new();
-    hooks
-        .register(
-            "on_login",
-            "tenant",
-            |ctx: &AuthHookContext| match SessionEnricher::of(ctx) {
-                Some(session) => session.insert("tenant", "demo"),
-                None => Ok(()),
-            },
-        )
-        .unwrap();
-    let (server, _) = serve(Fixture::new(hooks), WebConfig::default()).await;
+async fn what_on_login_stores_with_the_session_is_on_me_by_cookie_when_asked() {
+    let hooks = enriching_hooks();
+    let config = WebConfig::default().me_shows_session_data(true);
+    let (server, _) = serve(Fixture::new(hooks), config).await;
     let http = client();
     let login = http
         .post(server.url("/login"))
@@ -374,4 +365,42 @@ async fn what_on_login_stores_with_the_session_is_on_me_by_cookie_only() {
         "a bearer token carries no session"
     );
     server.stop().await;
+
+    // Off by default: the data stays on the server.
+    let (server, _) = serve(Fixture::new(enriching_hooks()), WebConfig::default()).await;
+    let login = http
+        .post(server.url("/login"))
+        .header(ORIGIN, server.origin())
+        .json(&json!({ "username": "ada", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = cookie_value(login.headers(), "session").unwrap();
+    let me: Value = http
+        .get(server.url("/me"))
+        .header(COOKIE, format!("session={cookie}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(me.get("session").is_none(), "{me}");
+    server.stop().await;
+}
+
+/// An on_login hook that stores `"tenant": "demo"` with the session.
+fn enriching_hooks() -> AuthHookRegistry {
+    let mut hooks = AuthHookRegistry::new();
+    hooks
+        .register(
+            "on_login",
+            "tenant",
+            |ctx: &AuthHookContext| match SessionEnricher::of(ctx) {
+                Some(session) => session.insert("tenant", "demo"),
+                None => Ok(()),
+            },
+        )
+        .unwrap();
+    hooks
 }

@@ -4,6 +4,7 @@ use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
@@ -74,6 +75,13 @@ pub enum BackendError {
     /// A store could not answer: the login is refused.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Too many logins are being checked right now (every hashing thread is busy and
+    /// their queue is full): the login is refused, to be tried again after `retry_after`.
+    #[error("too many logins are being checked; retry after {} s", retry_after.as_secs())]
+    Overloaded {
+        /// About how long the queue takes to drain.
+        retry_after: Duration,
+    },
 }
 
 /// Checks credentials: passwords here; an LDAP bind, a WebAuthn assertion, an OAuth code

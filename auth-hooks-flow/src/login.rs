@@ -195,6 +195,9 @@ impl AuthFlow {
                 tracing::error!(backend = %self.backend_name, %error, "login refused: the backend's store is unavailable");
                 return Err(LoginError::StoreUnavailable(error));
             }
+            Err(BackendError::Overloaded { retry_after }) => {
+                return Err(LoginError::Overloaded { retry_after })
+            }
         };
         drop(credentials);
 

@@ -72,6 +72,13 @@ impl WebError {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, Self::UNAVAILABLE)
     }
 
+    /// 503 with `Retry-After` (whole seconds, rounded up): too busy right now.
+    pub fn overloaded(message: impl Into<Cow<'static, str>>, retry_after: Duration) -> Self {
+        let mut error = Self::new(StatusCode::SERVICE_UNAVAILABLE, message);
+        error.retry_after = Some(retry_after);
+        error
+    }
+
     /// 403: a cross-site request.
     pub fn forbidden(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(StatusCode::FORBIDDEN, message)
@@ -93,7 +100,8 @@ impl WebError {
         &self.message
     }
 
-    /// The `Retry-After`, for a 429.
+    /// The `Retry-After` of a 429 or an [`overloaded`](Self::overloaded) 503 (any
+    /// other 503 answers 5 s).
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after
     }
@@ -110,7 +118,7 @@ impl WebError {
         if self.bearer_challenge {
             headers.push((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if self.status == StatusCode::SERVICE_UNAVAILABLE && self.retry_after.is_none() {
             headers.push((header::RETRY_AFTER, HeaderValue::from_static("5")));
         }
         headers
@@ -181,6 +189,18 @@ mod tests {
         let response = WebError::authentication_required().into_response();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(response.headers()[header::WWW_AUTHENTICATE], "Bearer");
+    }
+
+    #[test]
+    fn overloaded_is_a_503_with_its_own_retry_after_only() {
+        let response = WebError::overloaded("Busy.", Duration::from_millis(2500)).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let retry_after: Vec<_> = response
+            .headers()
+            .get_all(header::RETRY_AFTER)
+            .iter()
+            .collect();
+        assert_eq!(retry_after, ["3"]);
     }
 
     #[test]

@@ -16,6 +16,7 @@ impl From<LoginError> for WebError {
     /// | `HookFailed` that [`is_unavailable`](LoginError::is_unavailable) (a hook's store down, a timeout) | 503 + `Retry-After` | generic (a hook's store, as the lockout's counters, is down or too slow) |
     /// | `MalformedCredentials` | 422 | what is missing |
     /// | `StoreUnavailable` | 503 + `Retry-After` | generic |
+    /// | `Overloaded` (too many logins being hashed) | 503 + its `Retry-After` | generic: try again |
     fn from(error: LoginError) -> Self {
         let error_is_unavailable = error.is_unavailable();
         match error {
@@ -52,6 +53,13 @@ impl From<LoginError> for WebError {
             LoginError::StoreUnavailable(store) => {
                 tracing::error!(error = %store, "login refused: a store is unavailable");
                 WebError::unavailable()
+            }
+            LoginError::Overloaded { retry_after } => {
+                tracing::warn!(
+                    retry_after_ms = retry_after.as_millis(),
+                    "login refused: too many logins are being hashed"
+                );
+                WebError::overloaded(error.client_message().to_owned(), retry_after)
             }
             other => {
                 tracing::error!(error = %other, "login refused");
@@ -145,11 +153,27 @@ mod tests {
                 StatusCode::SERVICE_UNAVAILABLE,
                 WebError::UNAVAILABLE,
             ),
+            (
+                LoginError::Overloaded {
+                    retry_after: Duration::from_secs(2),
+                },
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Too many logins right now. Please try again in a moment.",
+            ),
         ];
         for (error, status, text) in cases {
             let web = WebError::from(error);
             assert_eq!((web.status(), web.message()), (status, text));
         }
+    }
+
+    #[test]
+    fn overloaded_is_503_with_its_retry_after() {
+        let web = WebError::from(LoginError::Overloaded {
+            retry_after: Duration::from_secs(2),
+        });
+        assert_eq!(web.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(web.retry_after(), Some(Duration::from_secs(2)));
     }
 
     fn hook_failed(source: HookFailure) -> LoginError {

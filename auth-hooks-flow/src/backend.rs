@@ -4,11 +4,11 @@ use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::cpu_heavy::cpu_heavy;
-
+use crate::hash_pool::{HashPool, PoolError};
 use crate::{Credentials, PasswordError, PasswordHasher, PasswordUser, StoreError, UserStore};
 
 /// A user the backend vouched for.
@@ -74,6 +74,13 @@ pub enum BackendError {
     /// A store could not answer: the login is refused.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Too many logins are being checked right now (every hashing thread is busy and
+    /// their queue is full): the login is refused, to be tried again after `retry_after`.
+    #[error("too many logins are being checked; retry after {} s", retry_after.as_secs())]
+    Overloaded {
+        /// About how long the queue takes to drain.
+        retry_after: Duration,
+    },
 }
 
 /// Checks credentials: passwords here; an LDAP bind, a WebAuthn assertion, an OAuth code
@@ -127,21 +134,71 @@ impl From<PasswordUser> for PasswordAccount {
 ///
 /// Credentials need `username` (or `email`, `login`) and `password` strings.
 ///
-/// argon2 is CPU work of tens of milliseconds per login, done on the task that calls
-/// `login`: on a multi-threaded server size the worker pool for it.
+/// Every hash of a login (the verify, the dummy verify, the rehash) runs on the
+/// backend's own hashing threads, each with one reusable argon2 buffer, never on the
+/// async runtime's workers: memory stays within `threads` × m_cost however many logins
+/// arrive at once. Logins wait in a bounded queue; when it is full a login is refused
+/// at once with [`BackendError::Overloaded`] (see [`PasswordBackendBuilder`]). Clones
+/// share the threads, which end when the last clone is dropped.
 #[derive(Clone)]
 pub struct PasswordBackend {
     users: Arc<dyn UserStore>,
     hasher: PasswordHasher,
+    pool: HashPool,
+}
+
+/// Builds a [`PasswordBackend`]: how many threads hash, and how many logins may wait
+/// for them.
+#[must_use = "call .build() to get the backend"]
+pub struct PasswordBackendBuilder {
+    users: Arc<dyn UserStore>,
+    hasher: PasswordHasher,
+    threads: Option<usize>,
+    queue: Option<usize>,
 }
 
 impl PasswordBackend {
     /// The backend's name in the hook context.
     pub const NAME: &'static str = "password";
 
-    /// Users from `users`, passwords checked and rehashed with `hasher`.
+    /// How many logins may wait per hashing thread by default: a full queue drains in
+    /// 16 hashes' time (under a second at OWASP parameters), so a queued login is not
+    /// kept much longer than a client would wait; each waiting login holds only a copy
+    /// of its password.
+    pub const DEFAULT_QUEUE_PER_THREAD: usize = 16;
+
+    /// Users from `users`, passwords checked and rehashed with `hasher`, on the
+    /// default hashing threads (see [`builder`](Self::builder)).
+    ///
+    /// # Panics
+    ///
+    /// If the OS refuses to start a thread.
     pub fn new(users: Arc<dyn UserStore>, hasher: PasswordHasher) -> Self {
-        PasswordBackend { users, hasher }
+        Self::builder(users, hasher).build()
+    }
+
+    /// A backend to configure: by default one hashing thread per core
+    /// ([`std::thread::available_parallelism`]) and a queue of
+    /// [`DEFAULT_QUEUE_PER_THREAD`](Self::DEFAULT_QUEUE_PER_THREAD) logins per thread.
+    pub fn builder(users: Arc<dyn UserStore>, hasher: PasswordHasher) -> PasswordBackendBuilder {
+        PasswordBackendBuilder {
+            users,
+            hasher,
+            threads: None,
+            queue: None,
+        }
+    }
+
+    pub(crate) fn with_pool(
+        users: Arc<dyn UserStore>,
+        hasher: PasswordHasher,
+        pool: HashPool,
+    ) -> Self {
+        PasswordBackend {
+            users,
+            hasher,
+            pool,
+        }
     }
 
     /// The hasher.
@@ -150,10 +207,55 @@ impl PasswordBackend {
     }
 }
 
+impl PasswordBackendBuilder {
+    /// How many threads hash passwords (at least one): at most this many hashes run,
+    /// and hold an argon2 buffer, at once.
+    pub fn hash_threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads);
+        self
+    }
+
+    /// How many logins may wait for a hashing thread; one more is refused at once with
+    /// [`BackendError::Overloaded`].
+    pub fn hash_queue(mut self, capacity: usize) -> Self {
+        self.queue = Some(capacity);
+        self
+    }
+
+    /// The backend, its hashing threads started.
+    ///
+    /// # Panics
+    ///
+    /// If the OS refuses to start a thread.
+    pub fn build(self) -> PasswordBackend {
+        let threads = self
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .max(1);
+        let queue = self
+            .queue
+            .unwrap_or(threads.saturating_mul(PasswordBackend::DEFAULT_QUEUE_PER_THREAD));
+        let pool = HashPool::new(self.hasher.clone(), threads, queue);
+        PasswordBackend::with_pool(self.users, self.hasher, pool)
+    }
+}
+
 impl fmt::Debug for PasswordBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PasswordBackend")
             .field("hasher", &self.hasher)
+            .field("hash_threads", &self.pool.threads())
+            .field("hash_queue", &self.pool.queue())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for PasswordBackendBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasswordBackendBuilder")
+            .field("hasher", &self.hasher)
+            .field("hash_threads", &self.threads)
+            .field("hash_queue", &self.queue)
             .finish_non_exhaustive()
     }
 }
@@ -182,21 +284,27 @@ impl AuthBackend for PasswordBackend {
             _ => {}
         }
         let Some(user) = self.users.find_by_login(login).await? else {
-            cpu_heavy(|| self.hasher.dummy_verify(password));
-            return Ok(AuthOutcome::InvalidCredentials);
+            match self.pool.dummy_verify(password).await {
+                Err(PoolError::Overloaded { retry_after }) => {
+                    return Err(BackendError::Overloaded { retry_after })
+                }
+                // Whatever the dummy verify found, the answer is the same.
+                Ok(()) | Err(PoolError::Failed(_)) => return Ok(AuthOutcome::InvalidCredentials),
+            }
         };
-        let needs_rehash = match cpu_heavy(|| {
-            self.hasher.verify_and_check(password, &user.password_hash)
-        }) {
+        let needs_rehash = match self.pool.verify(password, user.password_hash.clone()).await {
             Ok((true, needs_rehash)) if !user.disabled => needs_rehash,
             Ok(_) => return Ok(AuthOutcome::InvalidCredentials),
-            Err(error) => {
+            Err(PoolError::Overloaded { retry_after }) => {
+                return Err(BackendError::Overloaded { retry_after })
+            }
+            Err(PoolError::Failed(error)) => {
                 tracing::error!(user_id = %user.id, %error, "stored password hash is unusable; login refused");
                 return Ok(AuthOutcome::InvalidCredentials);
             }
         };
         if needs_rehash {
-            match cpu_heavy(|| self.hasher.hash(password)) {
+            match self.pool.hash(password).await {
                 Ok(new_hash) => match self.users.update_password_hash(&user.id, &new_hash).await {
                     Ok(()) => {
                         tracing::info!(user_id = %user.id, "password rehashed with current parameters")
@@ -205,7 +313,10 @@ impl AuthBackend for PasswordBackend {
                         tracing::warn!(user_id = %user.id, %error, "could not store the rehashed password")
                     }
                 },
-                Err(error) => {
+                Err(PoolError::Overloaded { .. }) => {
+                    tracing::info!(user_id = %user.id, "password not rehashed: the hashing threads are busy (the next login will)")
+                }
+                Err(PoolError::Failed(error)) => {
                     tracing::warn!(user_id = %user.id, %error, "could not rehash the password")
                 }
             }

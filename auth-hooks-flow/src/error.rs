@@ -7,6 +7,8 @@ use auth_hooks::{AuthHookError, AuthHookExecutionError, AuthHookReject, HookFail
 
 /// Generic client text for a store outage.
 const UNAVAILABLE: &str = "Service temporarily unavailable. Please try again later.";
+/// Generic client text when too many logins are being checked.
+const OVERLOADED: &str = "Too many logins right now. Please try again in a moment.";
 
 /// Why a login did not succeed.
 ///
@@ -48,6 +50,14 @@ pub enum LoginError {
     /// A store or the RNG could not answer: the login is refused (fail closed). Answer 503.
     #[error("login refused: {0}")]
     StoreUnavailable(#[from] StoreError),
+    /// Too many logins are being hashed right now: refused at once, before any hook
+    /// counted it as a failure (it says nothing about the password). Answer 503 with
+    /// `Retry-After`.
+    #[error("login refused: too many logins are being hashed; retry after {} s", retry_after.as_secs())]
+    Overloaded {
+        /// About when the backend can take it.
+        retry_after: Duration,
+    },
 }
 
 impl LoginError {
@@ -62,13 +72,16 @@ impl LoginError {
             LoginError::HookFailed(_) => AuthHookReject::DEFAULT_MESSAGE,
             LoginError::MalformedCredentials(message) => message,
             LoginError::StoreUnavailable(_) => UNAVAILABLE,
+            LoginError::Overloaded { .. } => OVERLOADED,
         }
     }
 
-    /// `Retry-After` for a lockout.
+    /// `Retry-After` for a lockout or an overloaded backend.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            LoginError::LockedOut { retry_after, .. } => Some(*retry_after),
+            LoginError::LockedOut { retry_after, .. } | LoginError::Overloaded { retry_after } => {
+                Some(*retry_after)
+            }
             _ => None,
         }
     }
@@ -76,10 +89,11 @@ impl LoginError {
     /// Whether the login failed on an outage that a retry may get past, not on anything
     /// about the user or the request: a store could not answer, a hook failed on a
     /// [`StoreError`] (as the lockout does when its counters are down; also wrapped in
-    /// the hook's own error), or a hook ran out of time. A web layer answers 503.
+    /// the hook's own error), a hook ran out of time, or the backend was
+    /// [`Overloaded`](Self::Overloaded). A web layer answers 503.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            LoginError::StoreUnavailable(_) => true,
+            LoginError::StoreUnavailable(_) | LoginError::Overloaded { .. } => true,
             LoginError::HookFailed(failure) => {
                 matches!(failure.source, HookFailure::TimedOut(_))
                     || failure.hook_error().is_some_and(caused_by_store)
@@ -252,6 +266,17 @@ mod tests {
             assert!(hook_failed(HookFailure::Error(error)).is_unavailable());
         }
         assert!(hook_failed(HookFailure::TimedOut(Duration::from_millis(30))).is_unavailable());
+    }
+
+    #[test]
+    fn overloaded_is_unavailable_with_its_retry_after_and_a_generic_message() {
+        let error = LoginError::Overloaded {
+            retry_after: Duration::from_secs(2),
+        };
+        assert!(error.is_unavailable());
+        assert_eq!(error.retry_after(), Some(Duration::from_secs(2)));
+        assert_eq!(error.client_message(), OVERLOADED);
+        assert!(error.client_message().contains("try again"));
     }
 
     #[test]

@@ -47,9 +47,10 @@
 //! # }
 //! ```
 //!
-//! Hashing runs under `block_in_place` on a multi-threaded Tokio runtime, so a login's
-//! argon2 work does not stall the other tasks of its worker thread; a login cancelled
-//! after its session was created revokes it on a spawned Tokio task.
+//! A login's argon2 work runs on the [`PasswordBackend`]'s own hashing threads, behind
+//! a bounded queue, so it never stalls the async runtime and its memory stays bounded
+//! however many logins arrive (past the queue, [`LoginError::Overloaded`]); a login
+//! cancelled after its session was created revokes it on a spawned Tokio task.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -58,9 +59,9 @@ mod authenticate;
 mod backend;
 mod blocklist;
 mod clock;
-mod cpu_heavy;
 mod credentials;
 mod error;
+mod hash_pool;
 mod key;
 mod login;
 mod logout;
@@ -84,6 +85,7 @@ pub use attempts::{AttemptStore, MemoryAttemptStore};
 pub use authenticate::Authenticated;
 pub use backend::{
     AuthBackend, AuthOutcome, AuthenticatedUser, BackendError, PasswordAccount, PasswordBackend,
+    PasswordBackendBuilder,
 };
 pub use blocklist::{JtiBlocklist, MemoryJtiBlocklist};
 pub use clock::{Clock, ManualClock, SystemClock};

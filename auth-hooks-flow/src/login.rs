@@ -160,7 +160,9 @@ impl AuthFlow {
     ///    application's own reactions) and answer [`LoginError::InvalidCredentials`], the
     ///    same for an unknown user and a wrong password, or [`LoginError::HookFailed`]
     ///    when an `on_login_failed` hook failed under `raise`. A store failure answers
-    ///    [`LoginError::StoreUnavailable`].
+    ///    [`LoginError::StoreUnavailable`]. Hashes run on the backend's bounded pool of
+    ///    hashing threads; when it is full the login answers [`LoginError::Overloaded`]
+    ///    at once (503 with `Retry-After`), without running `on_login_failed`.
     /// 4. Runs `before_login` with the authenticated user (the backend's user value,
     ///    typed: [`AuthHookContext::user`]) and the sanitized credentials. A reject or a
     ///    failure under `raise` denies the login; nothing is created. A wrong password
@@ -210,6 +212,9 @@ impl AuthFlow {
             Err(BackendError::Store(error)) => {
                 tracing::error!(backend = %self.backend_name, %error, "login refused: the backend's store is unavailable");
                 return Err(LoginError::StoreUnavailable(error));
+            }
+            Err(BackendError::Overloaded { retry_after }) => {
+                return Err(LoginError::Overloaded { retry_after })
             }
         };
         drop(credentials);

@@ -1,9 +1,12 @@
 //! Password hashing with argon2id: PHC strings, `needs_rehash`, and a dummy verify.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::password_hash::{
+    Output, ParamsString, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Salt,
+    SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 use crate::random::random_bytes;
@@ -18,7 +21,8 @@ use crate::StoreError;
 /// - [`needs_rehash`](Self::needs_rehash) tells whether a stored hash was made with
 ///   other parameters; the password backend rehashes on the next successful login.
 /// - [`dummy_verify`](Self::dummy_verify) spends the same time as a real verify, for
-///   logins of unknown users, so timing does not reveal whether an account exists.
+///   logins of unknown users, so timing does not reveal whether an account exists. Its
+///   PHC string is made when the hasher is, and costs no hash.
 /// - [`for_tests`](Self::for_tests) is deliberately weak (m = 8 KiB, t = 1): it keeps test
 ///   suites fast. Never use it in production.
 ///
@@ -37,7 +41,7 @@ use crate::StoreError;
 pub struct PasswordHasher {
     params: Params,
     max_len: usize,
-    dummy: Arc<OnceLock<String>>,
+    dummy: Arc<str>,
 }
 
 /// Why a password could not be hashed or checked.
@@ -80,10 +84,11 @@ impl PasswordHasher {
     pub fn new(m_kib: u32, t: u32, p: u32) -> Result<Self, PasswordError> {
         let params =
             Params::new(m_kib, t, p, Some(32)).map_err(|e| PasswordError::Params(e.to_string()))?;
+        let dummy = dummy_phc(&params)?.into();
         Ok(PasswordHasher {
             params,
             max_len: Self::DEFAULT_MAX_LEN,
-            dummy: Arc::default(),
+            dummy,
         })
     }
 
@@ -112,6 +117,17 @@ impl PasswordHasher {
         Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
     }
 
+    /// The argon2 parameters new hashes are made with.
+    pub(crate) fn argon2_params(&self) -> &Params {
+        &self.params
+    }
+
+    /// A PHC string of this hasher's parameters that no password matches: what a
+    /// dummy verify verifies against.
+    pub(crate) fn dummy_phc(&self) -> &Arc<str> {
+        &self.dummy
+    }
+
     /// Refuses an empty password or one longer than the limit, before any hashing.
     pub fn check_input(&self, password: &str) -> Result<(), PasswordError> {
         if password.is_empty() {
@@ -130,10 +146,8 @@ impl PasswordHasher {
     }
 
     fn hash_unchecked(&self, password: &str) -> Result<String, PasswordError> {
-        let salt = SaltString::encode_b64(&random_bytes::<16>()?)
-            .map_err(|e| PasswordError::Hash(e.to_string()))?;
         self.argon2()
-            .hash_password(password.as_bytes(), &salt)
+            .hash_password(password.as_bytes(), &new_salt()?)
             .map(|hash| hash.to_string())
             .map_err(|e| PasswordError::Hash(e.to_string()))
     }
@@ -143,44 +157,13 @@ impl PasswordHasher {
     /// `Ok(false)` for a wrong password; an error for a malformed hash or an
     /// unacceptable password. Comparison is constant-time (done by `argon2`).
     pub fn verify(&self, password: &str, phc: &str) -> Result<bool, PasswordError> {
-        self.verify_parsed(password, phc)
-            .map(|(matches, _)| matches)
-    }
-
-    /// [`verify`](Self::verify) and, on a match, [`needs_rehash`](Self::needs_rehash),
-    /// from one parse of `phc`: `(matches, needs_rehash)`.
-    pub(crate) fn verify_and_check(
-        &self,
-        password: &str,
-        phc: &str,
-    ) -> Result<(bool, bool), PasswordError> {
-        let (matches, parsed) = self.verify_parsed(password, phc)?;
-        Ok((matches, matches && self.parsed_needs_rehash(&parsed)))
-    }
-
-    /// [`verify`](Self::verify), also returning the parsed hash.
-    fn verify_parsed<'p>(
-        &self,
-        password: &str,
-        phc: &'p str,
-    ) -> Result<(bool, PasswordHash<'p>), PasswordError> {
         self.check_input(password)?;
-        let parsed =
-            PasswordHash::new(phc).map_err(|e| PasswordError::MalformedHash(e.to_string()))?;
-        if parsed.hash.is_none() || parsed.salt.is_none() {
-            return Err(PasswordError::MalformedHash(
-                "no salt or no hash in the PHC string".into(),
-            ));
-        }
-        if parsed.algorithm != argon2::ARGON2ID_IDENT {
-            return Err(PasswordError::MalformedHash(format!(
-                "algorithm `{}` is not argon2id",
-                parsed.algorithm
-            )));
-        }
-        match self.argon2().verify_password(password.as_bytes(), &parsed) {
-            Ok(()) => Ok((true, parsed)),
-            Err(argon2::password_hash::Error::Password) => Ok((false, parsed)),
+        match self
+            .argon2()
+            .verify_password(password.as_bytes(), &parse_phc(phc)?)
+        {
+            Ok(()) => Ok(true),
+            Err(argon2::password_hash::Error::Password) => Ok(false),
             Err(e) => Err(PasswordError::MalformedHash(e.to_string())),
         }
     }
@@ -188,16 +171,8 @@ impl PasswordHasher {
     /// Spends the time of one [`verify`](Self::verify) against a hash of this hasher's
     /// parameters, and returns nothing: for a login of an unknown user.
     pub fn dummy_verify(&self, password: &str) {
-        let dummy = self.dummy.get_or_init(|| {
-            self.hash_unchecked("dummy password that matches nothing")
-                .unwrap_or_default()
-        });
-        // Too long or empty passwords are refused before hashing in `verify` too.
-        if self.check_input(password).is_ok() {
-            if let Ok(parsed) = PasswordHash::new(dummy) {
-                let _ = self.argon2().verify_password(password.as_bytes(), &parsed);
-            }
-        }
+        // Too long or empty passwords are refused before hashing, as in `verify`.
+        let _ = self.verify(password, &self.dummy);
     }
 
     /// Whether `phc` should be replaced by a hash with the current parameters: another
@@ -209,7 +184,8 @@ impl PasswordHasher {
         }
     }
 
-    fn parsed_needs_rehash(&self, parsed: &PasswordHash<'_>) -> bool {
+    /// [`needs_rehash`](Self::needs_rehash) of a parsed PHC string.
+    pub(crate) fn parsed_needs_rehash(&self, parsed: &PasswordHash<'_>) -> bool {
         if parsed.algorithm != argon2::ARGON2ID_IDENT || parsed.version != Some(0x13) {
             return true;
         }
@@ -223,6 +199,61 @@ impl PasswordHasher {
             Err(_) => true,
         }
     }
+}
+
+/// Parses a stored PHC string: argon2id, with a salt and a hash.
+pub(crate) fn parse_phc(phc: &str) -> Result<PasswordHash<'_>, PasswordError> {
+    let parsed = PasswordHash::new(phc).map_err(malformed)?;
+    if parsed.hash.is_none() || parsed.salt.is_none() {
+        return Err(PasswordError::MalformedHash(
+            "no salt or no hash in the PHC string".into(),
+        ));
+    }
+    if parsed.algorithm != argon2::ARGON2ID_IDENT {
+        return Err(PasswordError::MalformedHash(format!(
+            "algorithm `{}` is not argon2id",
+            parsed.algorithm
+        )));
+    }
+    Ok(parsed)
+}
+
+/// A fresh 16-byte salt from the OS RNG.
+pub(crate) fn new_salt() -> Result<SaltString, PasswordError> {
+    SaltString::encode_b64(&random_bytes::<16>()?).map_err(|e| PasswordError::Hash(e.to_string()))
+}
+
+/// The PHC string of an argon2id (v=19) `hash` made with `params` and `salt`.
+pub(crate) fn phc_string(
+    params: &Params,
+    salt: Salt<'_>,
+    hash: Output,
+) -> Result<String, PasswordError> {
+    let params = ParamsString::try_from(params).map_err(|e| PasswordError::Hash(e.to_string()))?;
+    let phc = PasswordHash {
+        algorithm: argon2::ARGON2ID_IDENT,
+        version: Some(Version::V0x13.into()),
+        params,
+        salt: Some(salt),
+        hash: Some(hash),
+    };
+    Ok(phc.to_string())
+}
+
+/// A PHC string with `params` whose hash is all zeros, so that no password matches it
+/// (that would take a preimage of argon2); the salt is fixed, as nothing is stored
+/// under it. A verify against it still runs argon2 in full with `params`.
+fn dummy_phc(params: &Params) -> Result<String, PasswordError> {
+    let invalid = |e: argon2::password_hash::Error| PasswordError::Params(e.to_string());
+    let salt = SaltString::encode_b64(b"auth-hooks-dummy").map_err(invalid)?;
+    let len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let zeros = Output::new(&vec![0; len]).map_err(invalid)?;
+    phc_string(params, salt.as_salt(), zeros)
+}
+
+/// A PHC string (or one of its parts) argon2 cannot use.
+pub(crate) fn malformed(error: impl fmt::Display) -> PasswordError {
+    PasswordError::MalformedHash(error.to_string())
 }
 
 impl Default for PasswordHasher {
@@ -269,18 +300,14 @@ mod tests {
     }
 
     #[test]
-    fn verify_and_check_answers_like_verify_then_needs_rehash() {
-        let low = PasswordHasher::for_tests();
-        let other = PasswordHasher::new(16, 1, 1).unwrap();
-        let phc = low.hash("pw").unwrap();
-        assert_eq!(low.verify_and_check("pw", &phc).unwrap(), (true, false));
-        assert_eq!(other.verify_and_check("pw", &phc).unwrap(), (true, true));
-        // No rehash is asked for a wrong password.
-        assert_eq!(other.verify_and_check("pW", &phc).unwrap(), (false, false));
-        assert!(matches!(
-            low.verify_and_check("pw", "$argon2id$garbage"),
-            Err(PasswordError::MalformedHash(_))
-        ));
+    fn the_dummy_has_the_current_parameters_and_matches_nothing() {
+        let h = PasswordHasher::new(16, 2, 1).unwrap();
+        let dummy = h.dummy_phc();
+        assert!(dummy.starts_with("$argon2id$v=19$m=16,t=2,p=1$"), "{dummy}");
+        assert!(!h.needs_rehash(dummy));
+        for password in ["dummy", "", "auth-hooks-dummy"] {
+            assert!(!h.verify(password, dummy).unwrap_or(false), "{password:?}");
+        }
     }
 
     #[test]

@@ -44,6 +44,9 @@ pub struct FixtureOptions {
     pub lockout: bool,
     /// The hasher (cheap by default: tests stay fast).
     pub hasher: PasswordHasher,
+    /// How many logins may wait for the backend's hashing threads (its default when
+    /// `None`); past it a login is refused as overloaded.
+    pub hash_queue: Option<usize>,
     /// Replaces the session store (a failing double).
     pub session_store: Option<Arc<dyn SessionStore>>,
     /// Replaces the blocklist.
@@ -59,6 +62,7 @@ impl Default for FixtureOptions {
             tokens: true,
             lockout: true,
             hasher: PasswordHasher::for_tests(),
+            hash_queue: None,
             session_store: None,
             blocklist: None,
             attempt_store: None,
@@ -94,8 +98,11 @@ impl Fixture {
         let blocklist = Arc::new(MemoryJtiBlocklist::new());
         let attempts = Arc::new(MemoryAttemptStore::new());
 
-        let mut builder =
-            AuthFlow::builder(PasswordBackend::new(users.clone(), options.hasher)).hooks(hooks);
+        let mut backend = PasswordBackend::builder(users.clone(), options.hasher);
+        if let Some(queue) = options.hash_queue {
+            backend = backend.hash_queue(queue);
+        }
+        let mut builder = AuthFlow::builder(backend.build()).hooks(hooks);
         if options.sessions {
             let store = options
                 .session_store

@@ -232,7 +232,7 @@ fn family_key(family: &str) -> String {
 /// The token family of the login that created the session stored under
 /// `session_id_hash`: a hash of it (the family is readable in every token; the session's
 /// store key cannot be recovered from it).
-pub fn family_of_session(session_id_hash: &str) -> String {
+pub(crate) fn family_of_session(session_id_hash: &str) -> String {
     let digest = Sha256::digest(format!("auth-hooks login family v1:{session_id_hash}"));
     hex(&digest[..16])
 }
@@ -325,7 +325,7 @@ impl TokenManager {
     }
 
     /// Issues a fresh pair for `user_id` linked to the session the same login created
-    /// (its `id_hash`): the family is the session's ([`family_of_session`]) and the
+    /// (its `id_hash`): the family is derived from the session's hash and the
     /// tokens name the session (`sid`), so a logout with either credential ends both.
     pub fn issue_for_session(
         &self,

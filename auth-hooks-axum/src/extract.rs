@@ -61,6 +61,19 @@ impl CurrentUser {
         self.authenticated.user.user()
     }
 
+    /// The custom claim `name` of the bearer token, typed (claims hooks added with
+    /// [`TokenClaims`](auth_hooks_flow::TokenClaims)): `Ok(None)` when there is none or
+    /// the request came with a session cookie, an error when it is not a `T`.
+    pub fn claim<T: serde::de::DeserializeOwned>(
+        &self,
+        name: &str,
+    ) -> Result<Option<T>, serde_json::Error> {
+        match &self.authenticated.claims {
+            Some(claims) => claims.custom(name),
+            None => Ok(None),
+        }
+    }
+
     /// What `on_login` hooks stored with the session, for a request authenticated by
     /// its session cookie (`None` for a bearer token, which carries claims instead).
     pub fn session_data(&self) -> Option<&SessionData> {

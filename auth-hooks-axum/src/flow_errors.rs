@@ -78,6 +78,14 @@ impl From<AuthError> for WebError {
                 tracing::error!(%error, "authentication refused");
                 WebError::unavailable()
             }
+            AuthError::Rejected {
+                message,
+                retry_after: Some(retry_after),
+                ..
+            } => WebError::too_many_requests(message, retry_after),
+            AuthError::Rejected { message, .. } => {
+                WebError::unauthorized(message).with_bearer_challenge()
+            }
             other => {
                 tracing::debug!(error = %other, "credential refused");
                 WebError::unauthorized(other.client_message().to_owned()).with_bearer_challenge()

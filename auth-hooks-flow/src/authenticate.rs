@@ -1,9 +1,6 @@
-//! Checking the session or token of a request, and refreshing tokens.
+//! Checking the session or token of a request.
 
-use crate::{
-    AuthError, AuthFlow, AuthenticatedUser, Claims, SessionId, SessionRecord, TokenError, TokenPair,
-};
-use auth_hooks::TokenKind;
+use crate::{AuthError, AuthFlow, AuthenticatedUser, Claims, SessionId, SessionRecord};
 
 /// A request's session or token, checked, with its user.
 #[derive(Debug, Clone)]
@@ -66,54 +63,5 @@ impl AuthFlow {
             session: None,
             claims: Some(claims),
         })
-    }
-
-    /// Exchanges a refresh token for a new pair. The refresh token is checked like an
-    /// access token (blocklist included), works once (a second use revokes its family
-    /// and the session of its login), and is refused if its user is gone or disabled.
-    ///
-    /// A login's tokens live no longer than its session: a refresh token issued with a
-    /// session is refused (and its family revoked) once that session ended, by logout,
-    /// revocation, its TTL or its idle timeout; a refresh counts as a use of the
-    /// session.
-    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AuthError> {
-        let tokens = self
-            .tokens
-            .as_ref()
-            .ok_or(AuthError::NotConfigured("token"))?;
-        // The user is looked up before the token's single use is spent: a store that
-        // fails here answers 503 and the client may retry with the same token.
-        let claims = tokens.decode_refresh(refresh_token)?;
-        match self.backend.resolve_user(&claims.sub).await {
-            Ok(Some(_)) => {
-                let session = claims.sid.as_deref().zip(self.sessions.as_deref());
-                if let Some((sid, sessions)) = session {
-                    if sessions.validate_by_hash(sid).await?.is_none() {
-                        tokens.verify(refresh_token, TokenKind::Refresh).await?;
-                        tokens.revoke_family(&claims).await?;
-                        return Err(AuthError::Revoked);
-                    }
-                }
-                match tokens.refresh(refresh_token).await {
-                    // Spent or revoked: whoever holds a copy, the login is over.
-                    Err(TokenError::Revoked) => {
-                        if let Some((sid, sessions)) = session {
-                            sessions.revoke_by_hash(sid).await?;
-                        }
-                        Err(AuthError::Revoked)
-                    }
-                    outcome => Ok(outcome?),
-                }
-            }
-            Ok(None) => {
-                // A revoked or spent token says only that, whether its user exists or not.
-                tokens.verify(refresh_token, TokenKind::Refresh).await?;
-                if let Err(error) = tokens.revoke_family(&claims).await {
-                    tracing::error!(%error, "could not revoke the tokens of a user who is gone");
-                }
-                Err(AuthError::UnknownUser)
-            }
-            Err(error) => Err(AuthError::StoreUnavailable(error)),
-        }
     }
 }

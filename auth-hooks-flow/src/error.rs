@@ -94,10 +94,7 @@ impl LoginError {
     pub fn is_unavailable(&self) -> bool {
         match self {
             LoginError::StoreUnavailable(_) | LoginError::Overloaded { .. } => true,
-            LoginError::HookFailed(failure) => {
-                matches!(failure.source, HookFailure::TimedOut(_))
-                    || failure.hook_error().is_some_and(caused_by_store)
-            }
+            LoginError::HookFailed(failure) => failure_is_an_outage(failure),
             _ => false,
         }
     }
@@ -175,6 +172,20 @@ pub enum AuthError {
     /// The flow has no sessions (or no tokens) configured.
     #[error("{0}s are not configured in this flow")]
     NotConfigured(&'static str),
+    /// A hook refused (a `before_authenticate` rule, an `on_refresh` check); `message`
+    /// is what the hook marked as safe to show. With `retry_after`, answer 429.
+    #[error("refused by auth hook `{hook}`")]
+    Rejected {
+        /// The hook that refused.
+        hook: String,
+        /// The message for the user.
+        message: String,
+        /// When to try again, for a temporary refusal (a throttle).
+        retry_after: Option<Duration>,
+    },
+    /// A hook failed under `raise`: nothing was spent, the client may retry.
+    #[error("refresh failed: {0}")]
+    HookFailed(#[source] AuthHookExecutionError),
 }
 
 impl AuthError {
@@ -182,16 +193,30 @@ impl AuthError {
     /// credential needs) rather than the credential being refused: a web layer answers
     /// 503, not 401.
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            AuthError::StoreUnavailable(_) | AuthError::NotConfigured(_)
-        )
+        match self {
+            AuthError::StoreUnavailable(_) | AuthError::NotConfigured(_) => true,
+            AuthError::HookFailed(failure) => failure_is_an_outage(failure),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn from_hook(error: AuthHookError) -> Self {
+        match error {
+            AuthHookError::Rejected { hook, reject } => AuthError::Rejected {
+                hook,
+                message: reject.message().to_owned(),
+                retry_after: reject.retry_after(),
+            },
+            AuthHookError::Failed(failed) => AuthError::HookFailed(failed),
+        }
     }
 
     /// The only text to show the client.
     pub fn client_message(&self) -> &str {
         match self {
             AuthError::StoreUnavailable(_) | AuthError::NotConfigured(_) => UNAVAILABLE,
+            AuthError::HookFailed(failure) if failure_is_an_outage(failure) => UNAVAILABLE,
+            AuthError::Rejected { message, .. } => message,
             AuthError::Expired => "Your session has expired. Please log in again.",
             _ => "Authentication required.",
         }
@@ -221,6 +246,13 @@ impl From<TokenError> for LoginError {
             ))),
         }
     }
+}
+
+/// Whether a hook failed on an outage a retry may get past: a timeout, or an error that
+/// is (or wraps) a [`StoreError`].
+fn failure_is_an_outage(failure: &AuthHookExecutionError) -> bool {
+    matches!(failure.source, HookFailure::TimedOut(_))
+        || failure.hook_error().is_some_and(caused_by_store)
 }
 
 /// Whether `error`, or an error it wraps, is a [`StoreError`].

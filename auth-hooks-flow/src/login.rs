@@ -9,9 +9,10 @@ use crate::builtin::{unmet_requirement, MissingExtension};
 use crate::undo::{Created, Pending};
 use crate::{
     AuthBackend, AuthOutcome, AuthenticatedUser, BackendError, Credentials, LoginError, NewSession,
-    SessionEnricher, SessionId, SessionManager, StoreError, TokenManager, TokenPair,
+    SessionEnricher, SessionId, SessionManager, StoreError, TokenClaims, TokenManager, TokenPair,
 };
 use auth_hooks::{AuthHookContext, AuthHookContextBuilder, AuthHookRegistry, Phase, RequestMeta};
+use serde_json::{Map, Value};
 
 type Extension = Arc<dyn Fn(AuthHookContextBuilder) -> AuthHookContextBuilder + Send + Sync>;
 
@@ -224,15 +225,21 @@ impl AuthFlow {
         if let Some(shared) = user.shared_user() {
             ctx = ctx.shared_user(shared);
         }
+        // before_login may add claims to the tokens about to be issued.
+        let claims = self.tokens.as_ref().map(|_| TokenClaims::default());
+        if let Some(claims) = &claims {
+            ctx = ctx.extension(claims.clone());
+        }
         let authenticated = ctx.build();
         if let Err(error) = self.hooks.run(Phase::BeforeLogin, &authenticated).await {
             let error = LoginError::from_hook(error);
             tracing::info!(backend = %self.backend_name, user_id = %user.id, %error, "login denied after authentication");
             return Err(error);
         }
+        let claims = claims.map(|claims| claims.take()).unwrap_or_default();
 
         let pending = self
-            .create(&user, options.previous_session.as_ref())
+            .create(&user, options.previous_session.as_ref(), &claims)
             .await?;
         let created = pending.created();
 
@@ -301,6 +308,7 @@ impl AuthFlow {
         &self,
         user: &AuthenticatedUser,
         previous: Option<&SessionId>,
+        claims: &Map<String, Value>,
     ) -> Result<Pending, LoginError> {
         let session = match &self.sessions {
             Some(sessions) => Some(sessions.rotate(previous, &user.id).await.map_err(|error| {
@@ -311,10 +319,8 @@ impl AuthFlow {
         };
         // One login, one link: tokens issued with a session name it and share its
         // family, so a logout with either credential ends both.
-        let issued = |tokens: &TokenManager| match &session {
-            Some(session) => tokens.issue_for_session(&user.id, &session.meta.id_hash),
-            None => tokens.issue(&user.id),
-        };
+        let sid = session.as_ref().map(|s| s.meta.id_hash.as_str());
+        let issued = |tokens: &TokenManager| tokens.issue_login(&user.id, sid, claims);
         let tokens = match &self.tokens {
             Some(tokens) => match issued(tokens) {
                 Ok(pair) => Some(pair),

@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::clock::{from_unix_secs, unix_secs};
 use crate::random::{hex, random_bytes};
-use crate::{Clock, JtiBlocklist, KeyError, StoreError, SystemClock};
+use crate::{ClaimError, Clock, JtiBlocklist, KeyError, StoreError, SystemClock, RESERVED_CLAIMS};
 use auth_hooks::{TokenKind, TokenMeta};
 
 /// The claims of the tokens this crate issues. Not secret: anyone holding a token can
@@ -39,9 +40,26 @@ pub struct Claims {
     /// (not usable as a cookie): logging out with a token of the login ends it too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// The claims the application's hooks added ([`TokenClaims`](crate::TokenClaims)),
+    /// in every token of the login and kept across refreshes.
+    #[serde(flatten)]
+    pub custom: Map<String, Value>,
 }
 
 impl Claims {
+    /// The custom claim `name` as a `T`; `Ok(None)` if there is none, an error if it is
+    /// not a `T`.
+    pub fn custom<T: serde::de::DeserializeOwned>(
+        &self,
+        name: &str,
+    ) -> Result<Option<T>, serde_json::Error> {
+        self.custom
+            .get(name)
+            .cloned()
+            .map(serde_json::from_value)
+            .transpose()
+    }
+
     /// The claims as hooks see them.
     pub fn meta(&self) -> TokenMeta {
         TokenMeta {
@@ -225,6 +243,20 @@ pub struct TokenManager {
     clock: Arc<dyn Clock>,
 }
 
+/// A reserved name among `custom` is a refusal naming it (hooks check on insert; this
+/// guards direct callers).
+fn refuse_reserved(custom: &Map<String, Value>) -> Result<(), TokenError> {
+    match custom
+        .keys()
+        .find(|name| RESERVED_CLAIMS.contains(&name.as_str()))
+    {
+        Some(name) => Err(TokenError::Encode(
+            ClaimError::Reserved(name.clone()).to_string(),
+        )),
+        None => Ok(()),
+    }
+}
+
 fn family_key(family: &str) -> String {
     format!("fam:{family}")
 }
@@ -292,6 +324,7 @@ impl TokenManager {
         sub: &str,
         family: &str,
         sid: Option<&str>,
+        custom: &Map<String, Value>,
         family_end: u64,
         fresh: bool,
     ) -> Result<TokenPair, TokenError> {
@@ -307,6 +340,7 @@ impl TokenManager {
                 fam: family.to_owned(),
                 iss: self.config.issuer.clone(),
                 sid: sid.map(str::to_owned),
+                custom: custom.clone(),
             })
         };
         let access_end = (now + self.config.access_ttl.as_secs()).min(family_end);
@@ -319,9 +353,7 @@ impl TokenManager {
     /// Issues a fresh pair for `user_id`, starting a new family (a login without a
     /// session).
     pub fn issue(&self, user_id: &str) -> Result<TokenPair, TokenError> {
-        let family = new_token_id()?;
-        let end = unix_secs(self.clock.now()) + self.config.refresh_ttl.as_secs();
-        self.pair(user_id, &family, None, end, true)
+        self.issue_login(user_id, None, &Map::new())
     }
 
     /// Issues a fresh pair for `user_id` linked to the session the same login created
@@ -332,9 +364,26 @@ impl TokenManager {
         user_id: &str,
         session_id_hash: &str,
     ) -> Result<TokenPair, TokenError> {
-        let family = family_of_session(session_id_hash);
+        self.issue_login(user_id, Some(session_id_hash), &Map::new())
+    }
+
+    /// Issues a login's fresh pair for `user_id`: linked to the session it created
+    /// (`session_id_hash`, as [`issue_for_session`](Self::issue_for_session)) or a
+    /// family of its own, carrying the hooks' `custom` claims. A reserved claim in
+    /// `custom` is refused.
+    pub fn issue_login(
+        &self,
+        user_id: &str,
+        session_id_hash: Option<&str>,
+        custom: &Map<String, Value>,
+    ) -> Result<TokenPair, TokenError> {
+        refuse_reserved(custom)?;
+        let family = match session_id_hash {
+            Some(sid) => family_of_session(sid),
+            None => new_token_id()?,
+        };
         let end = unix_secs(self.clock.now()) + self.config.refresh_ttl.as_secs();
-        self.pair(user_id, &family, Some(session_id_hash), end, true)
+        self.pair(user_id, &family, session_id_hash, custom, end, true)
     }
 
     /// Revokes every token of the family linked to a session (a logout of the session,
@@ -408,6 +457,19 @@ impl TokenManager {
     /// it works once. A second use revokes the whole family and answers
     /// [`TokenError::Revoked`].
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, TokenError> {
+        self.refresh_with(refresh_token, None).await
+    }
+
+    /// [`refresh`](Self::refresh), the new pair carrying `custom` claims instead of the
+    /// old token's (a reserved claim in them is refused).
+    pub async fn refresh_with(
+        &self,
+        refresh_token: &str,
+        custom: Option<&Map<String, Value>>,
+    ) -> Result<TokenPair, TokenError> {
+        if let Some(custom) = custom {
+            refuse_reserved(custom)?;
+        }
         let claims = self.decode(refresh_token, TokenKind::Refresh, true)?;
         let now = self.clock.now();
         if self
@@ -433,6 +495,7 @@ impl TokenManager {
             &claims.sub,
             &claims.fam,
             claims.sid.as_deref(),
+            custom.unwrap_or(&claims.custom),
             claims.exp,
             false,
         )

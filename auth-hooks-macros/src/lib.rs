@@ -203,3 +203,50 @@ pub fn on_logout(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn on_login_failed(args: TokenStream, item: TokenStream) -> TokenStream {
     hook::expand(Phase::OnLoginFailed, args.into(), item.into()).into()
 }
+
+/// Runs the fn on every refresh of a token pair, before the new pair is issued, with
+/// the user re-read from the store (typed: `ctx.user::<YourUser>()`) and the old
+/// refresh token's metadata (`ctx.token(TokenKind::Refresh)`). It may refuse by
+/// returning `Err(AuthHookReject)` (the user was suspended since): the token's whole
+/// login (its family and its session) is then revoked and the answer is 401. No path
+/// skips it: every refresh runs it.
+///
+/// Default policy `raise`: a hook that fails, panics or times out refuses the refresh.
+///
+/// ```
+/// use auth_hooks::{on_refresh, AuthHookContext, AuthHookReject, Phase};
+///
+/// /// The application's user record.
+/// pub struct Account {
+///     pub suspended: bool,
+/// }
+///
+/// mod tokens {
+///     use super::*;
+///
+///     #[on_refresh]
+///     pub fn still_allowed(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
+///         match ctx.user::<Account>() {
+///             Some(account) if account.suspended => {
+///                 Err(AuthHookReject::new("This account is suspended."))
+///             }
+///             _ => Ok(()),
+///         }
+///     }
+/// }
+///
+/// fn main() {
+///     let hooks = auth_hooks::ready!(crate::tokens).unwrap();
+///     let ctx = AuthHookContext::builder()
+///         .user_id("u-1")
+///         .user(Account { suspended: true })
+///         .build();
+///     let err = hooks.run_blocking(Phase::OnRefresh, &ctx).unwrap_err();
+///     assert_eq!(err.client_message(), "This account is suspended.");
+/// }
+/// ```
+#[doc = include_str!("arguments.md")]
+#[proc_macro_attribute]
+pub fn on_refresh(args: TokenStream, item: TokenStream) -> TokenStream {
+    hook::expand(Phase::OnRefresh, args.into(), item.into()).into()
+}

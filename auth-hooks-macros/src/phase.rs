@@ -10,6 +10,7 @@ pub(crate) enum Phase {
     OnLogin,
     OnLogout,
     OnLoginFailed,
+    OnRefresh,
 }
 
 impl Phase {
@@ -21,6 +22,7 @@ impl Phase {
             Phase::OnLogin => "on_login",
             Phase::OnLogout => "on_logout",
             Phase::OnLoginFailed => "on_login_failed",
+            Phase::OnRefresh => "on_refresh",
         }
     }
 
@@ -32,6 +34,7 @@ impl Phase {
             Phase::OnLogin => "OnLogin",
             Phase::OnLogout => "OnLogout",
             Phase::OnLoginFailed => "OnLoginFailed",
+            Phase::OnRefresh => "OnRefresh",
         };
         Ident::new(name, Span::call_site())
     }
@@ -40,7 +43,7 @@ impl Phase {
     /// there could only be ignored, so returning `AuthHookReject` is refused.
     pub(crate) fn already_decided(self) -> Option<&'static str> {
         match self {
-            Phase::BeforeAuthenticate | Phase::BeforeLogin => None,
+            Phase::BeforeAuthenticate | Phase::BeforeLogin | Phase::OnRefresh => None,
             Phase::OnLogin => Some("the login already succeeded"),
             Phase::OnLogout => Some("the logout already happened"),
             Phase::OnLoginFailed => Some("the login already failed"),

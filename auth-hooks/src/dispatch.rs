@@ -18,14 +18,14 @@ impl AuthHookRegistry {
     /// Runs the hooks of `phase` for `ctx`, one after the other, in order.
     ///
     /// - A hook whose `backend` list does not hold the context's backend is skipped.
-    /// - A [`AuthHookReject`](crate::AuthHookReject) in `before_authenticate` or
-    ///   `before_login` stops the phase under any policy: `Err(AuthHookError::Rejected)`.
-    ///   In later phases it is logged as a warning and the next hook runs.
+    /// - A [`AuthHookReject`](crate::AuthHookReject) in a phase that may refuse
+    ///   ([`Phase::can_reject`]: `before_authenticate`, `before_login`, `on_refresh`)
+    ///   stops the phase under any policy: `Err(AuthHookError::Rejected)`. In the other
+    ///   phases it is logged as a warning and the next hook runs.
     /// - A failure (an error, a caught panic, an overrun `timeout_ms`) is logged with the
     ///   phase and hook name; under `log` the next hook runs, under `raise` the phase
     ///   stops with `Err(AuthHookError::Failed)`.
-    /// - In `before_authenticate` and `before_login` a panic or an overrun timeout stops
-    ///   the phase with
+    /// - In a phase that may refuse, a panic or an overrun timeout stops the phase with
     ///   `Err(AuthHookError::Failed)` under either policy: a gate that crashed or hung
     ///   decided nothing, so it never lets a login through. `log` there tolerates only
     ///   errors a hook returns on purpose.
@@ -254,7 +254,7 @@ fn settle_unsuccessful(
                 phase = phase.as_str(),
                 hook = &*hook.name,
                 reason = reject.reason(),
-                "auth hook rejected after the fact; a reject only stops before_authenticate and before_login, ignored"
+                "auth hook rejected after the fact; a reject only stops before_authenticate, before_login and on_refresh, ignored"
             );
             return Ok(());
         }

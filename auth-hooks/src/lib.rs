@@ -62,8 +62,8 @@
 //! - [A login flow to plug them into](#a-login-flow-to-plug-them-into)
 //!
 //! # Declaring hooks
-//! [`before_authenticate`], [`before_login`], [`on_login`], [`on_logout`] and
-//! [`on_login_failed`] go on a free
+//! [`before_authenticate`], [`before_login`], [`on_login`], [`on_logout`],
+//! [`on_login_failed`] and [`on_refresh`] go on a free
 //! `fn` or `async fn` taking `&AuthHookContext` and returning `()`,
 //! `Result<(), AuthHookReject>` (to refuse a login), `Result<(), E>` for any error type
 //! (to report a failure), or `Result<(), HookError>` (both). Arguments:
@@ -92,15 +92,16 @@
 //! [`AuthHookRegistry::run`] (async, any executor) and
 //! [`AuthHookRegistry::run_blocking`] (no runtime at all) run a phase's hooks in
 //! order under the phase's [`ErrorPolicy`]: `raise` stops on a failure, `log` logs it
-//! and goes on. Defaults: `before_authenticate`, `before_login` and `on_login_failed`
-//! `raise`, `on_login` and `on_logout` `log`. A reject in either gate
-//! (`before_authenticate`, `before_login`) always stops the login. Panics are caught
-//! and count as failures; in a gate a panic or a timeout stops the login under either
-//! policy.
+//! and goes on. Defaults: `before_authenticate`, `before_login`, `on_refresh` and
+//! `on_login_failed` `raise`, `on_login` and `on_logout` `log`. A reject in a phase
+//! that may refuse (`before_authenticate`, `before_login`, `on_refresh`) always stops
+//! the login or refresh. Panics are caught and count as failures; in a phase that may
+//! refuse, a panic or a timeout stops the login or refresh under either policy.
 //!
 //! A login meets the phases in this order: `before_authenticate` (no secret, no user),
 //! the credentials check, `before_login` (the authenticated user), the session and
-//! tokens, `on_login`; or, on bad credentials, `on_login_failed`.
+//! tokens, `on_login`; or, on bad credentials, `on_login_failed`. A refresh meets
+//! `before_authenticate`, then `on_refresh` before the new tokens are issued.
 //!
 //! # What a hook sees
 //! An [`AuthHookContext`]: the user, the credentials with every secret removed
@@ -147,7 +148,7 @@ mod token_meta;
 pub mod __private;
 
 pub use auth_hooks_macros::{
-    before_authenticate, before_login, on_login, on_login_failed, on_logout,
+    before_authenticate, before_login, on_login, on_login_failed, on_logout, on_refresh,
 };
 
 pub use context::{AuthHookContext, AuthHookContextBuilder};

@@ -12,13 +12,15 @@ use crate::error::ConfigError;
 /// Each phase has its own attribute macro
 /// ([`before_authenticate`](crate::before_authenticate),
 /// [`before_login`](crate::before_login), [`on_login`](crate::on_login),
-/// [`on_logout`](crate::on_logout), [`on_login_failed`](crate::on_login_failed)) and its
-/// own [`ErrorPolicy`](crate::ErrorPolicy).
+/// [`on_logout`](crate::on_logout), [`on_login_failed`](crate::on_login_failed),
+/// [`on_refresh`](crate::on_refresh)) and its own [`ErrorPolicy`](crate::ErrorPolicy).
 ///
 /// A login meets them in this order: `before_authenticate` (the gate: no secret, no
 /// user yet), the credentials check, then `before_login` (the authenticated user) and
 /// `on_login` (the new session and tokens) on success, or `on_login_failed` on bad
-/// credentials. Only the two `before_` phases may refuse.
+/// credentials. A refresh meets `before_authenticate`, then `on_refresh` before the new
+/// tokens are issued. Only `before_authenticate`, `before_login` and `on_refresh` may
+/// refuse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
@@ -35,16 +37,21 @@ pub enum Phase {
     OnLogout,
     /// After credentials were refused. Cannot reject (there is nothing left to deny).
     OnLoginFailed,
+    /// On every refresh, before the new tokens are issued, with the user re-read from
+    /// the store and the old token's metadata. A hook may reject (the user was
+    /// suspended since): the token's whole login is then revoked.
+    OnRefresh,
 }
 
 impl Phase {
     /// Every phase, in the order a login flow meets them.
-    pub const ALL: [Phase; 5] = [
+    pub const ALL: [Phase; 6] = [
         Phase::BeforeAuthenticate,
         Phase::BeforeLogin,
         Phase::OnLogin,
         Phase::OnLoginFailed,
         Phase::OnLogout,
+        Phase::OnRefresh,
     ];
 
     /// The phase's name as written in configuration and in the attribute: `"before_login"`.
@@ -55,16 +62,20 @@ impl Phase {
             Phase::OnLogin => "on_login",
             Phase::OnLogout => "on_logout",
             Phase::OnLoginFailed => "on_login_failed",
+            Phase::OnRefresh => "on_refresh",
         }
     }
 
     /// Whether a deliberate [`AuthHookReject`](crate::AuthHookReject) stops the flow in this phase.
     ///
-    /// Only `before_authenticate` and `before_login` can deny a login; in the later
-    /// phases the login already happened or failed, so a reject (which the attribute
-    /// macros refuse at compile time) is logged as a warning.
+    /// Only `before_authenticate`, `before_login` and `on_refresh` can deny; in the
+    /// other phases the login already happened or failed, so a reject (which the
+    /// attribute macros refuse at compile time) is logged as a warning.
     pub const fn can_reject(self) -> bool {
-        matches!(self, Phase::BeforeAuthenticate | Phase::BeforeLogin)
+        matches!(
+            self,
+            Phase::BeforeAuthenticate | Phase::BeforeLogin | Phase::OnRefresh
+        )
     }
 
     pub(crate) const fn index(self) -> usize {

@@ -95,6 +95,10 @@ pub struct HookPolicies {
     /// as a hook failure, 503 when a store is down).
     #[serde(alias = "on_login_failed_error")]
     pub on_login_failed: ErrorPolicy,
+    /// Policy of `on_refresh` (default `raise`: a check that could not run must not let
+    /// a refresh through).
+    #[serde(alias = "on_refresh_error")]
+    pub on_refresh: ErrorPolicy,
 }
 
 impl Default for HookPolicies {
@@ -105,6 +109,7 @@ impl Default for HookPolicies {
             on_login: ErrorPolicy::Log,
             on_logout: ErrorPolicy::Log,
             on_login_failed: ErrorPolicy::Raise,
+            on_refresh: ErrorPolicy::Raise,
         }
     }
 }
@@ -118,6 +123,7 @@ impl HookPolicies {
             Phase::OnLogin => self.on_login,
             Phase::OnLogout => self.on_logout,
             Phase::OnLoginFailed => self.on_login_failed,
+            Phase::OnRefresh => self.on_refresh,
         }
     }
 
@@ -129,6 +135,7 @@ impl HookPolicies {
             Phase::OnLogin => &mut self.on_login,
             Phase::OnLogout => &mut self.on_logout,
             Phase::OnLoginFailed => &mut self.on_login_failed,
+            Phase::OnRefresh => &mut self.on_refresh,
         } = policy;
     }
 
@@ -218,7 +225,7 @@ mod tests {
             #[test]
             fn any_config_map_loads_or_names_what_is_wrong(
                 entries in prop::collection::btree_map(
-                    prop_oneof!["before_authenticate", "before_login", "on_login", "on_logout", "on_login_failed", "[a-z_]{1,12}"],
+                    prop_oneof!["before_authenticate", "before_login", "on_login", "on_logout", "on_login_failed", "on_refresh", "[a-z_]{1,12}"],
                     prop_oneof!["raise", "log", "[a-zA-Z]{0,8}"],
                     0..5,
                 )

@@ -40,7 +40,7 @@ use axum::Router;
 /// The demo's own hooks.
 mod security {
     use auth_hooks::{before_login, on_login, AuthHookContext, AuthHookReject};
-    use auth_hooks_flow::{PasswordAccount, SessionEnricher};
+    use auth_hooks_flow::{ClaimError, PasswordAccount, SessionEnricher, TokenClaims};
 
     /// Refuses a suspended account once its password was verified: only someone with
     /// the password learns that it is suspended.
@@ -52,6 +52,15 @@ mod security {
             )
             .with_reason(format!("{} is suspended", account.id))),
             _ => Ok(()),
+        }
+    }
+
+    /// Puts the user's tenant in every access token (refreshes keep it).
+    #[before_login]
+    pub fn tenant_claim(ctx: &AuthHookContext) -> Result<(), ClaimError> {
+        match TokenClaims::of(ctx) {
+            Some(claims) => claims.insert("tenant", "demo"),
+            None => Ok(()),
         }
     }
 

@@ -13,8 +13,9 @@ use crate::routes::no_store;
 use crate::{AuthState, LoginRequired};
 
 /// The user as JSON (`{"user_id", "login", "via"}`, plus `"session"`, what `on_login`
-/// stored with a cookie's session, when [`WebConfig::me_shows_session_data`] is on),
-/// or a page for browsers.
+/// stored with a cookie's session, when [`WebConfig::me_shows_session_data`] is on,
+/// and `"claims"`, a bearer token's custom claims, when it has any), or a page for
+/// browsers.
 ///
 /// [`WebConfig::me_shows_session_data`]: crate::WebConfig::me_shows_session_data
 pub(crate) async fn get_me(
@@ -41,6 +42,12 @@ pub(crate) async fn get_me(
         let mut body = json!({ "user_id": user.id(), "login": login, "via": user.via.as_str() });
         if state.config().me_shows_session_data {
             body["session"] = json!(user.session_data());
+        }
+        // A bearer token's custom claims: its holder can read them from the token anyway.
+        if let Some(claims) = &user.authenticated.claims {
+            if !claims.custom.is_empty() {
+                body["claims"] = json!(claims.custom);
+            }
         }
         Json(body).into_response()
     };

@@ -9,12 +9,18 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::routes::no_store;
-use crate::{AuthState, WebError};
+use crate::{AuthState, HookRequest, WebError};
 
 /// Exchanges `{"refresh_token": "…"}` for `{"access_token", "refresh_token",
 /// "token_type", "expires_in"}`. The refresh token is checked against the blocklist
-/// like any token and works once. No cookie is involved, so no CSRF check is needed.
-pub(crate) async fn post_refresh(State(state): State<AuthState>, body: Bytes) -> Response {
+/// like any token and works once; the hooks run as on every refresh
+/// (`before_authenticate`, `on_refresh`), told the client's address. No cookie is
+/// involved, so no CSRF check is needed.
+pub(crate) async fn post_refresh(
+    State(state): State<AuthState>,
+    HookRequest(request): HookRequest,
+    body: Bytes,
+) -> Response {
     let token = match serde_json::from_slice::<Value>(&body) {
         Ok(value) => match value.get("refresh_token").and_then(Value::as_str) {
             Some(token) => token.to_owned(),
@@ -27,7 +33,7 @@ pub(crate) async fn post_refresh(State(state): State<AuthState>, body: Bytes) ->
         },
         Err(_) => return WebError::bad_request("Malformed JSON body.").into_response(),
     };
-    match state.flow().refresh(&token).await {
+    match state.flow().refresh_from(&token, request).await {
         Ok(pair) => {
             let expires_in = pair
                 .access

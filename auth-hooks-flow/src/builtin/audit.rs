@@ -2,14 +2,15 @@
 //!
 //! Activate with `auth_hooks::ready!(auth_hooks_flow::builtin::audit)`. Events have target
 //! `auth_hooks::audit` and the fields `phase`, `outcome` (`attempt`, `success`,
-//! `failure`, `logout`), `user_id`, `login` (the name typed, for failed attempts),
+//! `failure`, `logout`, `refresh`), `user_id`, `login` (the name typed, for failed attempts),
 //! `backend`, `ip`, `user_agent`, `session` (the first 16 hex digits of the session's
 //! keyed hash) and `token_family`. Never a password, token or session id: the context
 //! holds none. Each hook runs first in its phase (priority 1 000 000), so a later hook
 //! that fails under `raise` cannot hide the attempt.
 
 use auth_hooks::{
-    before_authenticate, on_login, on_login_failed, on_logout, AuthHookContext, Phase, TokenKind,
+    before_authenticate, on_login, on_login_failed, on_logout, on_refresh, AuthHookContext, Phase,
+    TokenKind,
 };
 
 fn emit(ctx: &AuthHookContext, phase: Phase, outcome: &str) {
@@ -76,4 +77,10 @@ pub fn failure(ctx: &AuthHookContext) {
 #[on_logout(priority = 1000000)]
 pub fn logout(ctx: &AuthHookContext) {
     emit(ctx, Phase::OnLogout, "logout");
+}
+
+/// Records a refresh of a token pair.
+#[on_refresh(priority = 1000000)]
+pub fn refresh(ctx: &AuthHookContext) {
+    emit(ctx, Phase::OnRefresh, "refresh");
 }

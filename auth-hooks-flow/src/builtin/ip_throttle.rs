@@ -12,9 +12,13 @@
 //!   reports as [`LoginError::LockedOut`](crate::LoginError::LockedOut) (HTTP 429).
 //!   Otherwise it *reserves* the attempt, atomically in the store, before any password
 //!   is checked: however many guesses arrive at once, at most 20 are verified.
-//! - `settle` (`before_login`, priority 900 100): the password was right, so this
-//!   attempt is taken back. A success does not clear the earlier failures: one valid
-//!   account must not let a client go on guessing others.
+//! - `settle` (`before_login` and `on_refresh`, priority 900 100): the password (or
+//!   the refresh token) was right, so this attempt is taken back. A success does not
+//!   clear the earlier failures: one valid account must not let a client go on
+//!   guessing others.
+//!
+//! Refreshes go through the same gate: a client replaying revoked or forged refresh
+//! tokens is counted and blocked like one guessing passwords.
 //!
 //! The address is the request's `client_ip`, as the web layer resolved it (through
 //! trusted proxies only), IPv6 counted per /64; a request without one is not throttled
@@ -35,7 +39,7 @@ use std::time::Duration;
 use crate::builtin::limiter::{Limiter, LockoutConfig};
 use crate::builtin::{required, MissingExtension};
 use crate::{AttemptStore, Clock};
-use auth_hooks::{before_authenticate, before_login, AuthHookContext, HookError};
+use auth_hooks::{before_authenticate, before_login, on_refresh, AuthHookContext, HookError};
 
 /// The message a blocked client sees.
 pub const THROTTLED_MESSAGE: &str =
@@ -129,8 +133,10 @@ pub async fn check(ctx: &AuthHookContext) -> Result<(), HookError> {
         .await
 }
 
-/// Takes back the attempt once its password was verified (earlier failures stay).
+/// Takes back the attempt once its password (or its refresh token) was verified;
+/// earlier failures stay.
 #[before_login(priority = 900100)]
+#[on_refresh(priority = 900100)]
 pub async fn settle(ctx: &AuthHookContext) -> Result<(), HookError> {
     let throttle = throttle(ctx, "auth_hooks_flow::builtin::ip_throttle::settle")?;
     throttle.0.release(ctx).await?;

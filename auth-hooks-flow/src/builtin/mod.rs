@@ -14,8 +14,8 @@
 //!
 //! | module | phases | needs in the context |
 //! |---|---|---|
-//! | [`audit`] | `before_authenticate`, `on_login`, `on_login_failed`, `on_logout` | nothing |
-//! | [`ip_throttle`] | `before_authenticate` (reserve), `before_login` (settle) | [`IpThrottle`](ip_throttle::IpThrottle) |
+//! | [`audit`] | `before_authenticate`, `on_login`, `on_login_failed`, `on_logout`, `on_refresh` | nothing |
+//! | [`ip_throttle`] | `before_authenticate` (reserve), `before_login` and `on_refresh` (settle) | [`IpThrottle`](ip_throttle::IpThrottle) |
 //! | [`lockout`] | `before_authenticate` (reserve), `before_login` (settle) | [`Lockout`](lockout::Lockout) |
 //! | [`revoke_other_sessions`] | `on_login` | `Arc<SessionManager>` (the flow's sessions) |
 //!

@@ -1,9 +1,12 @@
 //! The whole login → /me → logout → /me cycle over real HTTP, with a session cookie and
 //! with bearer tokens, plus refresh and session fixation.
 
-use auth_hooks::{AuthHookContext, AuthHookRegistry};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use auth_hooks::{AuthHookContext, AuthHookRegistry, AuthHookReject};
 use auth_hooks_axum::WebConfig;
-use auth_hooks_flow::SessionEnricher;
+use auth_hooks_flow::{SessionEnricher, TokenClaims};
 use auth_hooks_test_support::flow::{Fixture, PASSWORD};
 use reqwest::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION, ORIGIN};
 use reqwest::StatusCode;
@@ -403,4 +406,92 @@ fn enriching_hooks() -> AuthHookRegistry {
         )
         .unwrap();
     hooks
+}
+
+#[tokio::test]
+async fn claims_from_hooks_survive_refresh_over_http_and_on_refresh_can_refuse() {
+    let refuse = Arc::new(AtomicBool::new(false));
+    let flag = refuse.clone();
+    let mut hooks = AuthHookRegistry::new();
+    hooks
+        .register(
+            "before_login",
+            "tenant",
+            |ctx: &AuthHookContext| match TokenClaims::of(ctx) {
+                Some(claims) => claims.insert("tenant", "demo"),
+                None => Ok(()),
+            },
+        )
+        .unwrap();
+    hooks
+        .register(
+            "on_refresh",
+            "still_allowed",
+            move |_: &AuthHookContext| match flag.load(Ordering::SeqCst) {
+                true => Err(AuthHookReject::new("This account is suspended.")),
+                false => Ok(()),
+            },
+        )
+        .unwrap();
+    let (server, _) = serve(Fixture::new(hooks), WebConfig::default()).await;
+    let http = client();
+    let body: Value = http
+        .post(server.url("/login"))
+        .header(ORIGIN, server.origin())
+        .json(&json!({ "username": "ada", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let me = |access: String| {
+        http.get(server.url("/me"))
+            .header(AUTHORIZATION, format!("Bearer {access}"))
+            .send()
+    };
+    let first: Value = me(body["access_token"].as_str().unwrap().to_owned())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["claims"], json!({ "tenant": "demo" }));
+
+    let refreshed: Value = http
+        .post(server.url("/refresh"))
+        .json(&json!({ "refresh_token": body["refresh_token"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let after: Value = me(refreshed["access_token"].as_str().unwrap().to_owned())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        after["claims"],
+        json!({ "tenant": "demo" }),
+        "kept by the refresh"
+    );
+
+    refuse.store(true, Ordering::SeqCst);
+    let refused = http
+        .post(server.url("/refresh"))
+        .json(&json!({ "refresh_token": refreshed["refresh_token"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let text: Value = refused.json().await.unwrap();
+    assert_eq!(text["error"], "This account is suspended.");
+    let gone = me(refreshed["access_token"].as_str().unwrap().to_owned())
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), StatusCode::UNAUTHORIZED, "the login is over");
+    server.stop().await;
 }

@@ -2,8 +2,8 @@
 use std::error::Error;
 
 use auth_hooks::{
-    before_authenticate, before_login, on_login, on_login_failed, AuthHookContext, AuthHookReject,
-    HookError,
+    before_authenticate, before_login, on_login, on_login_failed, on_refresh, AuthHookContext,
+    AuthHookReject, HookError,
 };
 
 #[on_login]
@@ -61,6 +61,11 @@ async fn async_gate(_ctx: &AuthHookContext) -> Result<(), HookError> {
 /// `HookError` stays allowed after the fact: a failure is what it reports there.
 #[on_login_failed]
 fn count(_ctx: &AuthHookContext) -> Result<(), HookError> {
+    Ok(())
+}
+
+#[on_refresh]
+fn refresh_reject(_ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
     Ok(())
 }
 

@@ -16,8 +16,9 @@ fn other_tasks_keep_running_while_a_login_hashes() {
         ..FixtureOptions::default()
     };
     let fx = Arc::new(Fixture::with(AuthHookRegistry::new(), options));
-    // One worker: without `block_in_place` the hash would hold the only thread that
-    // runs tasks, and the ticker below could not tick until it is done.
+    // One worker: were the hash run on it, it would hold the only thread that runs
+    // tasks, and the ticker below could not tick until it is done. It runs on the
+    // backend's hashing threads instead.
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()

@@ -15,9 +15,12 @@
 //!    cross-origin POST, so its absence means an unusual client, and such a client
 //!    can send `Origin` (or use a bearer token).
 //!
-//! A request carrying an `Authorization` header is exempt: browsers never attach one
-//! on their own, so it cannot be forged cross-site, and this crate's extractors never
-//! fall back to the cookie when `Authorization` is present.
+//! A request carrying a `Bearer` token is exempt: no page can make a browser attach
+//! one, and this crate's extractors never fall back to the cookie when `Authorization`
+//! is present. Only `Bearer`: a browser *does* attach cached HTTP Basic credentials to
+//! a cross-site form post by itself, so `Authorization: Basic …` exempts nothing. And
+//! `POST /login`, which creates credentials and never reads `Authorization`, is checked
+//! whatever that header says ([`CsrfProtection::check_credential_route`]).
 //!
 //! Why not a double-submit token: it needs a token in every form and every script,
 //! and a login form has no session to bind a token to, which is exactly where *login
@@ -100,14 +103,32 @@ impl CsrfProtection {
         Ok(self)
     }
 
-    /// Checks one request.
+    /// Checks one request. A request carrying a `Bearer` token is exempt: no page can
+    /// make a browser attach one. Any other `Authorization` (HTTP Basic, which a
+    /// browser attaches by itself to cross-site form posts once cached) is checked
+    /// like a cookie.
     pub fn check(
         &self,
         method: &Method,
         uri: &Uri,
         headers: &HeaderMap,
     ) -> Result<(), CsrfRejection> {
-        if is_safe(method) || headers.contains_key(header::AUTHORIZATION) {
+        if is_bearer(headers) {
+            return Ok(());
+        }
+        self.check_credential_route(method, uri, headers)
+    }
+
+    /// Checks a request to a route that creates credentials (`/login`), which never
+    /// reads the `Authorization` header: no header exempts it, a bearer token neither
+    /// (a cross-site page could otherwise log a browser into another account).
+    pub fn check_credential_route(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+    ) -> Result<(), CsrfRejection> {
+        if is_safe(method) {
             return Ok(());
         }
         if header_str(headers, &SEC_FETCH_SITE) == Some("cross-site") {
@@ -160,6 +181,15 @@ impl CsrfProtection {
             .ok()
             .map(|url| url.origin())
     }
+}
+
+/// Whether the request carries `Authorization: Bearer <token>` (scheme in any case).
+fn is_bearer(headers: &HeaderMap) -> bool {
+    header_str(headers, &header::AUTHORIZATION)
+        .and_then(|value| value.trim().split_once(' '))
+        .is_some_and(|(scheme, token)| {
+            scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()
+        })
 }
 
 fn is_safe(method: &Method) -> bool {
@@ -328,6 +358,37 @@ mod tests {
         assert_eq!(
             check(&csrf, Method::POST, &[HOST, ("authorization", "Bearer x")]),
             Ok(())
+        );
+    }
+
+    #[test]
+    fn only_a_bearer_token_exempts_and_never_on_a_credential_route() {
+        let csrf = CsrfProtection::same_host();
+        let cross_site = [HOST, ("origin", "http://evil.example")];
+        // A browser attaches cached Basic credentials to a cross-site post by itself.
+        for authorization in [
+            "Basic YWRhOnB3",
+            "Digest x",
+            "Bearer",
+            "Bearer   ",
+            "bearerx",
+        ] {
+            let mut pairs = cross_site.to_vec();
+            pairs.push(("authorization", authorization));
+            assert_eq!(
+                check(&csrf, Method::POST, &pairs),
+                Err(CsrfRejection::OriginMismatch),
+                "{authorization:?} exempts nothing"
+            );
+        }
+        let mut bearer = cross_site.to_vec();
+        bearer.push(("authorization", "bEaReR token"));
+        assert_eq!(check(&csrf, Method::POST, &bearer), Ok(()));
+        let map = headers(&bearer);
+        assert_eq!(
+            csrf.check_credential_route(&Method::POST, &"/login".parse().unwrap(), &map),
+            Err(CsrfRejection::OriginMismatch),
+            "the login route never reads Authorization: no exemption there"
         );
     }
 

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::guard::query_next;
 use crate::next::{next_or, validate_next};
 use crate::page::{login_page, LoginPage};
-use crate::routes::{no_store, SameSite};
+use crate::routes::{no_store, SameSiteLogin};
 use crate::{
     AuthState, BodyFormat, HookRequest, LoginBody, RedirectIfAuthenticated, SessionCookie, WebError,
 };
@@ -37,7 +37,7 @@ pub(crate) async fn get_login(
 /// Logs in. A form gets a `303` to `next` (or home) with the cookie, or the page again
 /// with the error; JSON gets `{"user_id", "redirect", …tokens}` or `{"error"}`.
 pub(crate) async fn post_login(
-    _: SameSite,
+    _: SameSiteLogin,
     State(state): State<AuthState>,
     HookRequest(request): HookRequest,
     LoginHeaders {

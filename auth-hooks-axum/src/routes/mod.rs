@@ -60,14 +60,35 @@ fn check_csrf(
     uri: &Uri,
     headers: &HeaderMap,
 ) -> Result<(), WebError> {
-    state
-        .config()
-        .csrf
-        .check(method, uri, headers)
-        .map_err(|reason| {
-            tracing::warn!(%reason, path = uri.path(), "cross-site request refused");
-            WebError::forbidden(CsrfRejection::CLIENT_MESSAGE)
-        })
+    refused(uri, state.config().csrf.check(method, uri, headers))
+}
+
+/// A CSRF refusal as the 403 to answer, logged.
+fn refused(uri: &Uri, checked: Result<(), CsrfRejection>) -> Result<(), WebError> {
+    checked.map_err(|reason| {
+        tracing::warn!(%reason, path = uri.path(), "cross-site request refused");
+        WebError::forbidden(CsrfRejection::CLIENT_MESSAGE)
+    })
+}
+
+/// The extractor of `POST /login`: [`SameSite`] without the bearer exemption (the
+/// route creates credentials and never reads the `Authorization` header).
+pub(crate) struct SameSiteLogin;
+
+impl FromRequestParts<AuthState> for SameSiteLogin {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AuthState,
+    ) -> Result<Self, Self::Rejection> {
+        let checked =
+            state
+                .config()
+                .csrf
+                .check_credential_route(&parts.method, &parts.uri, &parts.headers);
+        refused(&parts.uri, checked).map(|()| SameSiteLogin)
+    }
 }
 
 /// An extractor that refuses a cross-site request with 403, as [`csrf_guard`] does:

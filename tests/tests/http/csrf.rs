@@ -183,3 +183,48 @@ async fn a_configured_public_origin_replaces_the_host_check() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn cached_basic_credentials_do_not_let_a_cross_site_form_log_the_browser_in() {
+    // The attack: the browser has cached HTTP Basic credentials for this site and
+    // attaches them to a cross-site form post by itself; the form logs the victim's
+    // browser into the attacker's account.
+    let (server, stores) = server(WebConfig::default()).await;
+    let http = client();
+    for authorization in ["Basic YWRhOnB3", "Bearer some-token"] {
+        let response = http
+            .post(server.url("/login"))
+            .header(ORIGIN, "http://evil.example")
+            .header(AUTHORIZATION, authorization)
+            .form(&[("username", "ada"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::FORBIDDEN,
+            "{authorization}: /login never reads Authorization, so it exempts nothing"
+        );
+        assert!(cookie_value(response.headers(), "session").is_none());
+    }
+    // Nor does Basic exempt a cookie-authenticated logout.
+    let login = http
+        .post(server.url("/login"))
+        .header(ORIGIN, server.origin())
+        .json(&ada())
+        .send()
+        .await
+        .unwrap();
+    let cookie = cookie_value(login.headers(), "session").unwrap();
+    assert_eq!(
+        status(
+            http.post(server.url("/logout"))
+                .header(ORIGIN, "http://evil.example")
+                .header(AUTHORIZATION, "Basic YWRhOnB3")
+                .header(COOKIE, format!("session={cookie}"))
+        )
+        .await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(stores.sessions.len(), 1, "the session survives");
+}

@@ -356,21 +356,11 @@ impl TokenManager {
         self.issue_login(user_id, None, &Map::new())
     }
 
-    /// Issues a fresh pair for `user_id` linked to the session the same login created
-    /// (its `id_hash`): the family is derived from the session's hash and the
-    /// tokens name the session (`sid`), so a logout with either credential ends both.
-    pub fn issue_for_session(
-        &self,
-        user_id: &str,
-        session_id_hash: &str,
-    ) -> Result<TokenPair, TokenError> {
-        self.issue_login(user_id, Some(session_id_hash), &Map::new())
-    }
-
-    /// Issues a login's fresh pair for `user_id`: linked to the session it created
-    /// (`session_id_hash`, as [`issue_for_session`](Self::issue_for_session)) or a
-    /// family of its own, carrying the hooks' `custom` claims. A reserved claim in
-    /// `custom` is refused.
+    /// Issues a login's fresh pair for `user_id`, carrying the hooks' `custom` claims
+    /// (a reserved claim is refused). With `session_id_hash`, the pair is linked to the
+    /// session the same login created: its family is derived from the session's hash
+    /// and the tokens name the session (`sid`), so a logout with either credential ends
+    /// both. Without, it starts a family of its own.
     pub fn issue_login(
         &self,
         user_id: &str,

@@ -250,3 +250,127 @@ pub fn on_login_failed(args: TokenStream, item: TokenStream) -> TokenStream {
 pub fn on_refresh(args: TokenStream, item: TokenStream) -> TokenStream {
     hook::expand(Phase::OnRefresh, args.into(), item.into()).into()
 }
+
+/// Runs the fn before a new user is stored, with the registration's sanitized fields
+/// (`ctx.username()`, `ctx.credentials()["email"]`; never the password, which the
+/// flow's password policy checks). It may refuse by returning `Err(AuthHookReject)`
+/// (an e-mail domain allow-list, invitation-only sign-up): nothing is stored and the
+/// client sees the hook's message. It runs whether or not the login name is already
+/// taken, so a refusal says nothing about existing accounts.
+///
+/// Default policy `raise`: a hook that fails, panics or times out refuses the
+/// registration.
+///
+/// ```
+/// use auth_hooks::{before_register, AuthHookContext, AuthHookReject, Phase};
+///
+/// mod signup {
+///     use super::*;
+///
+///     #[before_register]
+///     pub fn company_only(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
+///         let email = ctx.credentials().get("email").and_then(|e| e.as_str());
+///         match email {
+///             Some(email) if email.ends_with("@example.com") => Ok(()),
+///             _ => Err(AuthHookReject::new("Sign-up is open to example.com addresses.")),
+///         }
+///     }
+/// }
+///
+/// fn main() {
+///     let hooks = auth_hooks::ready!(crate::signup).unwrap();
+///     let ctx = AuthHookContext::builder()
+///         .credentials(serde_json::json!({"username": "eve", "email": "eve@evil.test"}))
+///         .build();
+///     let err = hooks.run_blocking(Phase::BeforeRegister, &ctx).unwrap_err();
+///     assert_eq!(err.client_message(), "Sign-up is open to example.com addresses.");
+/// }
+/// ```
+#[doc = include_str!("arguments.md")]
+#[proc_macro_attribute]
+pub fn before_register(args: TokenStream, item: TokenStream) -> TokenStream {
+    hook::expand(Phase::BeforeRegister, args.into(), item.into()).into()
+}
+
+/// Runs the fn after a registration was handled, with the user it concerns
+/// (`ctx.user_id()`) and the sanitized fields. Metadata `registration` says what
+/// happened: `"created"` (a new user: send the welcome mail) or `"login_taken"` (the
+/// login name belongs to an existing user, `ctx.user_id()` is theirs: tell them
+/// someone tried to register with it). The client gets the same answer either way, so
+/// a registration form cannot be used to find out who has an account. It cannot
+/// reject (the registration was already handled): returning `AuthHookReject` here is
+/// a compile error.
+///
+/// Default policy `log`: the user is already stored.
+///
+/// ```
+/// use std::sync::Mutex;
+/// use auth_hooks::{on_register, AuthHookContext, Phase};
+///
+/// static OUTBOX: Mutex<Vec<String>> = Mutex::new(Vec::new());
+///
+/// mod mail {
+///     use super::*;
+///
+///     #[on_register]
+///     pub fn welcome(ctx: &AuthHookContext) {
+///         let letter = match ctx.metadata().get("registration").and_then(|r| r.as_str()) {
+///             Some("created") => "welcome",
+///             _ => "someone tried to sign up with your name",
+///         };
+///         OUTBOX.lock().unwrap().push(format!("{}: {letter}", ctx.user_id().unwrap_or("?")));
+///     }
+/// }
+///
+/// fn main() {
+///     let hooks = auth_hooks::ready!(crate::mail).unwrap();
+///     let ctx = AuthHookContext::builder()
+///         .user_id("u-7")
+///         .metadata("registration", "created")
+///         .build();
+///     hooks.run_blocking(Phase::OnRegister, &ctx).unwrap();
+///     assert_eq!(OUTBOX.lock().unwrap()[0], "u-7: welcome");
+/// }
+/// ```
+#[doc = include_str!("arguments.md")]
+#[proc_macro_attribute]
+pub fn on_register(args: TokenStream, item: TokenStream) -> TokenStream {
+    hook::expand(Phase::OnRegister, args.into(), item.into()).into()
+}
+
+/// Runs the fn after a user changed their password, with the user, the session or
+/// token the change was made from, and every other login of the user already revoked:
+/// to mail "your password was changed", audit, drop cached credentials. It cannot
+/// reject (the password was already changed): returning `AuthHookReject` here is a
+/// compile error.
+///
+/// Default policy `log`: the new password is already stored.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use auth_hooks::{on_password_change, AuthHookContext, Phase};
+///
+/// static NOTICES: AtomicUsize = AtomicUsize::new(0);
+///
+/// mod notices {
+///     use super::*;
+///
+///     #[on_password_change]
+///     pub async fn tell_the_owner(ctx: &AuthHookContext) {
+///         let _ = ctx.user_id(); // mail the account's owner
+///         NOTICES.fetch_add(1, Ordering::Relaxed);
+///     }
+/// }
+///
+/// fn main() {
+///     let hooks = auth_hooks::ready!(crate::notices).unwrap();
+///     let ctx = AuthHookContext::builder().user_id("u-1").build();
+///     hooks.run_blocking(Phase::OnPasswordChange, &ctx).unwrap();
+///     assert_eq!(NOTICES.load(Ordering::Relaxed), 1);
+/// }
+/// ```
+#[doc = include_str!("arguments.md")]
+#[proc_macro_attribute]
+pub fn on_password_change(args: TokenStream, item: TokenStream) -> TokenStream {
+    hook::expand(Phase::OnPasswordChange, args.into(), item.into()).into()
+}

@@ -11,6 +11,9 @@ pub(crate) enum Phase {
     OnLogout,
     OnLoginFailed,
     OnRefresh,
+    BeforeRegister,
+    OnRegister,
+    OnPasswordChange,
 }
 
 impl Phase {
@@ -23,6 +26,9 @@ impl Phase {
             Phase::OnLogout => "on_logout",
             Phase::OnLoginFailed => "on_login_failed",
             Phase::OnRefresh => "on_refresh",
+            Phase::BeforeRegister => "before_register",
+            Phase::OnRegister => "on_register",
+            Phase::OnPasswordChange => "on_password_change",
         }
     }
 
@@ -35,18 +41,34 @@ impl Phase {
             Phase::OnLogout => "OnLogout",
             Phase::OnLoginFailed => "OnLoginFailed",
             Phase::OnRefresh => "OnRefresh",
+            Phase::BeforeRegister => "BeforeRegister",
+            Phase::OnRegister => "OnRegister",
+            Phase::OnPasswordChange => "OnPasswordChange",
         };
         Ident::new(name, Span::call_site())
     }
 
-    /// For a phase that comes after the decision, what already happened: a reject
-    /// there could only be ignored, so returning `AuthHookReject` is refused.
-    pub(crate) fn already_decided(self) -> Option<&'static str> {
+    /// For a phase that comes after the decision, what already happened and where to
+    /// refuse instead: a reject there could only be ignored, so returning
+    /// `AuthHookReject` is refused.
+    pub(crate) fn already_decided(self) -> Option<(&'static str, &'static str)> {
+        const LOGIN: &str = "refuse in `#[before_authenticate]` (before the password is checked) or `#[before_login]` (with the authenticated user) instead";
         match self {
-            Phase::BeforeAuthenticate | Phase::BeforeLogin | Phase::OnRefresh => None,
-            Phase::OnLogin => Some("the login already succeeded"),
-            Phase::OnLogout => Some("the logout already happened"),
-            Phase::OnLoginFailed => Some("the login already failed"),
+            Phase::BeforeAuthenticate
+            | Phase::BeforeLogin
+            | Phase::OnRefresh
+            | Phase::BeforeRegister => None,
+            Phase::OnLogin => Some(("the login already succeeded", LOGIN)),
+            Phase::OnLogout => Some(("the logout already happened", LOGIN)),
+            Phase::OnLoginFailed => Some(("the login already failed", LOGIN)),
+            Phase::OnRegister => Some((
+                "the registration was already handled",
+                "refuse in `#[before_register]` (before the user is stored) instead",
+            )),
+            Phase::OnPasswordChange => Some((
+                "the password was already changed",
+                "check a new password before it is stored with the backend's `PasswordPolicy::with_check` instead",
+            )),
         }
     }
 }

@@ -174,10 +174,12 @@ pub(crate) fn check(phase: Phase, args: &HookArgs, item: &ItemFn) -> syn::Result
             "`timeout_ms` needs an `async fn`: a sync hook cannot be interrupted; make the hook async or remove `timeout_ms`",
         ));
     }
-    if let (Some(decided), ReturnType::Type(_, ty)) = (phase.already_decided(), &sig.output) {
+    if let (Some((decided, instead)), ReturnType::Type(_, ty)) =
+        (phase.already_decided(), &sig.output)
+    {
         if let Some(reject) = find_ident(ty.to_token_stream(), "AuthHookReject") {
             let message = format!(
-                "an `{}` hook cannot reject: {decided}; refuse in `#[before_authenticate]` (before the password is checked) or `#[before_login]` (with the authenticated user) instead, or return `()` or `Result<(), E>` with an error type to report a failure",
+                "an `{}` hook cannot reject: {decided}; {instead}, or return `()` or `Result<(), E>` with an error type to report a failure",
                 phase.attr_name()
             );
             errors.push_error(syn::Error::new(reject.span(), message));

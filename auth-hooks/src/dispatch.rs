@@ -19,7 +19,8 @@ impl AuthHookRegistry {
     ///
     /// - A hook whose `backend` list does not hold the context's backend is skipped.
     /// - A [`AuthHookReject`](crate::AuthHookReject) in a phase that may refuse
-    ///   ([`Phase::can_reject`]: `before_authenticate`, `before_login`, `on_refresh`)
+    ///   ([`Phase::can_reject`]: `before_authenticate`, `before_login`, `on_refresh`,
+    ///   `before_register`)
     ///   stops the phase under any policy: `Err(AuthHookError::Rejected)`. In the other
     ///   phases it is logged as a warning and the next hook runs.
     /// - A failure (an error, a caught panic, an overrun `timeout_ms`) is logged with the
@@ -254,7 +255,7 @@ fn settle_unsuccessful(
                 phase = phase.as_str(),
                 hook = &*hook.name,
                 reason = reject.reason(),
-                "auth hook rejected after the fact; a reject only stops before_authenticate, before_login and on_refresh, ignored"
+                "auth hook rejected after the fact; a reject only stops before_authenticate, before_login, on_refresh and before_register, ignored"
             );
             return Ok(());
         }

@@ -9,8 +9,9 @@ use crate::{AuthHookReject, BoxError, Phase};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     /// A phase name that is none of `before_authenticate`, `before_login`, `on_login`,
-    /// `on_logout`, `on_login_failed`, `on_refresh`.
-    #[error("unknown auth hook phase `{0}`: expected one of `before_authenticate`, `before_login`, `on_login`, `on_logout`, `on_login_failed`, `on_refresh`")]
+    /// `on_logout`, `on_login_failed`, `on_refresh`, `before_register`, `on_register`,
+    /// `on_password_change`.
+    #[error("unknown auth hook phase `{0}`: expected one of `before_authenticate`, `before_login`, `on_login`, `on_logout`, `on_login_failed`, `on_refresh`, `before_register`, `on_register`, `on_password_change`")]
     UnknownPhase(String),
     /// A policy value that is neither `raise` nor `log`.
     #[error("unknown auth hook error policy `{0}`: expected `raise` or `log`")]

@@ -63,7 +63,8 @@
 //!
 //! # Declaring hooks
 //! [`before_authenticate`], [`before_login`], [`on_login`], [`on_logout`],
-//! [`on_login_failed`] and [`on_refresh`] go on a free
+//! [`on_login_failed`], [`on_refresh`], [`before_register`], [`on_register`] and
+//! [`on_password_change`] go on a free
 //! `fn` or `async fn` taking `&AuthHookContext` and returning `()`,
 //! `Result<(), AuthHookReject>` (to refuse a login), `Result<(), E>` for any error type
 //! (to report a failure), or `Result<(), HookError>` (both). Arguments:
@@ -92,16 +93,19 @@
 //! [`AuthHookRegistry::run`] (async, any executor) and
 //! [`AuthHookRegistry::run_blocking`] (no runtime at all) run a phase's hooks in
 //! order under the phase's [`ErrorPolicy`]: `raise` stops on a failure, `log` logs it
-//! and goes on. Defaults: `before_authenticate`, `before_login`, `on_refresh` and
-//! `on_login_failed` `raise`, `on_login` and `on_logout` `log`. A reject in a phase
-//! that may refuse (`before_authenticate`, `before_login`, `on_refresh`) always stops
-//! the login or refresh. Panics are caught and count as failures; in a phase that may
-//! refuse, a panic or a timeout stops the login or refresh under either policy.
+//! and goes on. Defaults: `before_authenticate`, `before_login`, `on_refresh`,
+//! `before_register` and `on_login_failed` `raise`; `on_login`, `on_logout`,
+//! `on_register` and `on_password_change` `log`. A reject in a phase that may refuse
+//! (`before_authenticate`, `before_login`, `on_refresh`, `before_register`) always
+//! stops what it guards. Panics are caught and count as failures; in a phase that may
+//! refuse, a panic or a timeout stops it under either policy.
 //!
 //! A login meets the phases in this order: `before_authenticate` (no secret, no user),
 //! the credentials check, `before_login` (the authenticated user), the session and
 //! tokens, `on_login`; or, on bad credentials, `on_login_failed`. A refresh meets
-//! `before_authenticate`, then `on_refresh` before the new tokens are issued.
+//! `before_authenticate`, then `on_refresh` before the new tokens are issued. A
+//! registration meets `before_register`, then `on_register`; a password change,
+//! `on_password_change`.
 //!
 //! # What a hook sees
 //! An [`AuthHookContext`]: the user, the credentials with every secret removed
@@ -148,7 +152,8 @@ mod token_meta;
 pub mod __private;
 
 pub use auth_hooks_macros::{
-    before_authenticate, before_login, on_login, on_login_failed, on_logout, on_refresh,
+    before_authenticate, before_login, before_register, on_login, on_login_failed, on_logout,
+    on_password_change, on_refresh, on_register,
 };
 
 pub use context::{AuthHookContext, AuthHookContextBuilder};

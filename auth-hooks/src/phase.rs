@@ -13,13 +13,17 @@ use crate::error::ConfigError;
 /// ([`before_authenticate`](crate::before_authenticate),
 /// [`before_login`](crate::before_login), [`on_login`](crate::on_login),
 /// [`on_logout`](crate::on_logout), [`on_login_failed`](crate::on_login_failed),
-/// [`on_refresh`](crate::on_refresh)) and its own [`ErrorPolicy`](crate::ErrorPolicy).
+/// [`on_refresh`](crate::on_refresh), [`before_register`](crate::before_register),
+/// [`on_register`](crate::on_register), [`on_password_change`](crate::on_password_change))
+/// and its own [`ErrorPolicy`](crate::ErrorPolicy).
 ///
 /// A login meets them in this order: `before_authenticate` (the gate: no secret, no
 /// user yet), the credentials check, then `before_login` (the authenticated user) and
 /// `on_login` (the new session and tokens) on success, or `on_login_failed` on bad
 /// credentials. A refresh meets `before_authenticate`, then `on_refresh` before the new
-/// tokens are issued. Only `before_authenticate`, `before_login` and `on_refresh` may
+/// tokens are issued. A registration meets `before_register`, then `on_register` once
+/// the user is stored; a password change meets `on_password_change` once it is done.
+/// Only `before_authenticate`, `before_login`, `on_refresh` and `before_register` may
 /// refuse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -41,17 +45,33 @@ pub enum Phase {
     /// the store and the old token's metadata. A hook may reject (the user was
     /// suspended since): the token's whole login is then revoked.
     OnRefresh,
+    /// Before a new user is stored, with the sanitized registration fields (the login
+    /// name, an e-mail; never the password). A hook may reject (an e-mail domain
+    /// allow-list): nothing is stored.
+    BeforeRegister,
+    /// After a registration was handled: the new user is stored, or the login name was
+    /// taken (metadata `registration` says which; the client is told the same either
+    /// way). For welcome mail, a "someone tried to register with your address" notice,
+    /// audit.
+    OnRegister,
+    /// After a user's password was changed, with the user and the login it was changed
+    /// from; every other login of the user is already revoked.
+    OnPasswordChange,
 }
 
 impl Phase {
-    /// Every phase, in the order a login flow meets them.
-    pub const ALL: [Phase; 6] = [
+    /// Every phase: a login's in the order it meets them, then refresh, registration and
+    /// password change.
+    pub const ALL: [Phase; 9] = [
         Phase::BeforeAuthenticate,
         Phase::BeforeLogin,
         Phase::OnLogin,
         Phase::OnLoginFailed,
         Phase::OnLogout,
         Phase::OnRefresh,
+        Phase::BeforeRegister,
+        Phase::OnRegister,
+        Phase::OnPasswordChange,
     ];
 
     /// The phase's name as written in configuration and in the attribute: `"before_login"`.
@@ -63,18 +83,25 @@ impl Phase {
             Phase::OnLogout => "on_logout",
             Phase::OnLoginFailed => "on_login_failed",
             Phase::OnRefresh => "on_refresh",
+            Phase::BeforeRegister => "before_register",
+            Phase::OnRegister => "on_register",
+            Phase::OnPasswordChange => "on_password_change",
         }
     }
 
     /// Whether a deliberate [`AuthHookReject`](crate::AuthHookReject) stops the flow in this phase.
     ///
-    /// Only `before_authenticate`, `before_login` and `on_refresh` can deny; in the
-    /// other phases the login already happened or failed, so a reject (which the
-    /// attribute macros refuse at compile time) is logged as a warning.
+    /// Only `before_authenticate`, `before_login`, `on_refresh` and `before_register`
+    /// can deny; in the other phases the login, logout, registration or password change
+    /// already happened or failed, so a reject (which the attribute macros refuse at
+    /// compile time) is logged as a warning.
     pub const fn can_reject(self) -> bool {
         matches!(
             self,
-            Phase::BeforeAuthenticate | Phase::BeforeLogin | Phase::OnRefresh
+            Phase::BeforeAuthenticate
+                | Phase::BeforeLogin
+                | Phase::OnRefresh
+                | Phase::BeforeRegister
         )
     }
 

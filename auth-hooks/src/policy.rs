@@ -99,6 +99,16 @@ pub struct HookPolicies {
     /// a refresh through).
     #[serde(alias = "on_refresh_error")]
     pub on_refresh: ErrorPolicy,
+    /// Policy of `before_register` (default `raise`: a check that could not run must
+    /// not let a registration through).
+    #[serde(alias = "before_register_error")]
+    pub before_register: ErrorPolicy,
+    /// Policy of `on_register` (default `log`: the user is already stored).
+    #[serde(alias = "on_register_error")]
+    pub on_register: ErrorPolicy,
+    /// Policy of `on_password_change` (default `log`: the password is already changed).
+    #[serde(alias = "on_password_change_error")]
+    pub on_password_change: ErrorPolicy,
 }
 
 impl Default for HookPolicies {
@@ -110,6 +120,9 @@ impl Default for HookPolicies {
             on_logout: ErrorPolicy::Log,
             on_login_failed: ErrorPolicy::Raise,
             on_refresh: ErrorPolicy::Raise,
+            before_register: ErrorPolicy::Raise,
+            on_register: ErrorPolicy::Log,
+            on_password_change: ErrorPolicy::Log,
         }
     }
 }
@@ -124,6 +137,9 @@ impl HookPolicies {
             Phase::OnLogout => self.on_logout,
             Phase::OnLoginFailed => self.on_login_failed,
             Phase::OnRefresh => self.on_refresh,
+            Phase::BeforeRegister => self.before_register,
+            Phase::OnRegister => self.on_register,
+            Phase::OnPasswordChange => self.on_password_change,
         }
     }
 
@@ -136,6 +152,9 @@ impl HookPolicies {
             Phase::OnLogout => &mut self.on_logout,
             Phase::OnLoginFailed => &mut self.on_login_failed,
             Phase::OnRefresh => &mut self.on_refresh,
+            Phase::BeforeRegister => &mut self.before_register,
+            Phase::OnRegister => &mut self.on_register,
+            Phase::OnPasswordChange => &mut self.on_password_change,
         } = policy;
     }
 
@@ -225,7 +244,7 @@ mod tests {
             #[test]
             fn any_config_map_loads_or_names_what_is_wrong(
                 entries in prop::collection::btree_map(
-                    prop_oneof!["before_authenticate", "before_login", "on_login", "on_logout", "on_login_failed", "on_refresh", "[a-z_]{1,12}"],
+                    prop_oneof!["before_authenticate", "before_login", "on_login", "on_logout", "on_login_failed", "on_refresh", "before_register", "on_register", "on_password_change", "[a-z_]{1,12}"],
                     prop_oneof!["raise", "log", "[a-zA-Z]{0,8}"],
                     0..5,
                 )

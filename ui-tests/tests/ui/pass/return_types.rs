@@ -2,8 +2,8 @@
 use std::error::Error;
 
 use auth_hooks::{
-    before_authenticate, before_login, on_login, on_login_failed, on_refresh, AuthHookContext,
-    AuthHookReject, HookError,
+    before_authenticate, before_login, before_register, on_login, on_login_failed,
+    on_password_change, on_refresh, on_register, AuthHookContext, AuthHookReject, HookError,
 };
 
 #[on_login]
@@ -68,5 +68,18 @@ fn count(_ctx: &AuthHookContext) -> Result<(), HookError> {
 fn refresh_reject(_ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
     Ok(())
 }
+
+#[before_register]
+async fn register_reject(_ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
+    Ok(())
+}
+
+#[on_register]
+fn welcome(_ctx: &AuthHookContext) -> Result<(), std::io::Error> {
+    Ok(())
+}
+
+#[on_password_change]
+async fn notify(_ctx: &AuthHookContext) {}
 
 fn main() {}

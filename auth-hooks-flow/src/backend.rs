@@ -9,7 +9,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::hash_pool::{HashPool, PoolError};
-use crate::{Credentials, PasswordError, PasswordHasher, PasswordUser, StoreError, UserStore};
+use crate::random::{hex, random_bytes};
+use crate::{
+    Credentials, NewUserOutcome, PasswordError, PasswordHasher, PasswordPolicy, PasswordRejected,
+    PasswordUser, StoreError, UserStore,
+};
 
 /// A user the backend vouched for.
 #[derive(Clone)]
@@ -64,6 +68,25 @@ pub enum AuthOutcome {
     InvalidCredentials,
 }
 
+/// What a backend did with a registration. The flow answers the client the same for
+/// both (see [`AuthFlow::register`](crate::AuthFlow::register)).
+#[derive(Debug)]
+pub enum Registration {
+    /// The new user is stored.
+    Created(AuthenticatedUser),
+    /// The login name belongs to this existing user; nothing was stored.
+    LoginTaken(AuthenticatedUser),
+}
+
+/// What a backend did with a password change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordChange {
+    /// The new password is stored.
+    Changed,
+    /// The current password was wrong (or the user may no longer log in): nothing changed.
+    WrongPassword,
+}
+
 /// Why a backend could not reach a conclusion.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -81,6 +104,24 @@ pub enum BackendError {
         /// About how long the queue takes to drain.
         retry_after: Duration,
     },
+    /// A new password does not meet the backend's [`PasswordPolicy`]; the text says
+    /// why (safe to show).
+    #[error("{0}")]
+    WeakPassword(PasswordRejected),
+    /// This backend does not do that (registration, password change).
+    #[error("the auth backend does not support {0}")]
+    Unsupported(&'static str),
+}
+
+impl From<PoolError> for BackendError {
+    fn from(error: PoolError) -> Self {
+        match error {
+            PoolError::Overloaded { retry_after } => BackendError::Overloaded { retry_after },
+            PoolError::Failed(error) => {
+                BackendError::Store(StoreError::new(format!("password hashing failed: {error}")))
+            }
+        }
+    }
 }
 
 /// Checks credentials: passwords here; an LDAP bind, a WebAuthn assertion, an OAuth code
@@ -98,6 +139,41 @@ pub trait AuthBackend: Send + Sync {
     /// the user no longer exists or may no longer log in: their sessions and tokens
     /// are then refused.
     async fn resolve_user(&self, user_id: &str) -> Result<Option<AuthenticatedUser>, StoreError>;
+
+    /// Stores a new user from a registration's fields (for passwords: `username` and
+    /// `password`). A name already taken is not an error: it is
+    /// [`Registration::LoginTaken`], so the flow can answer as for a new user. By
+    /// default [`BackendError::Unsupported`].
+    async fn register(&self, fields: &Credentials) -> Result<Registration, BackendError> {
+        let _ = fields;
+        Err(BackendError::Unsupported("registration"))
+    }
+
+    /// Whether `password` may become a password (the backend's policy), before
+    /// anything is counted or hashed. By default [`BackendError::Unsupported`].
+    async fn check_new_password(&self, password: &str) -> Result<(), BackendError> {
+        let _ = password;
+        Err(BackendError::Unsupported("password change"))
+    }
+
+    /// Replaces user `user_id`'s password with `new` if `current` is theirs. By
+    /// default [`BackendError::Unsupported`].
+    async fn change_password(
+        &self,
+        user_id: &str,
+        current: &str,
+        new: &str,
+    ) -> Result<PasswordChange, BackendError> {
+        let _ = (user_id, current, new);
+        Err(BackendError::Unsupported("password change"))
+    }
+
+    /// The login name of `user`, for the gate's counters (the lockout) when the user
+    /// acts on their own account (a password change). `None` by default.
+    fn login_name_of(&self, user: &AuthenticatedUser) -> Option<String> {
+        let _ = user;
+        None
+    }
 }
 
 /// What the password backend tells hooks about the user (no hash): read it in
@@ -144,6 +220,7 @@ impl From<PasswordUser> for PasswordAccount {
 pub struct PasswordBackend {
     users: Arc<dyn UserStore>,
     hasher: PasswordHasher,
+    policy: PasswordPolicy,
     pool: HashPool,
 }
 
@@ -153,6 +230,7 @@ pub struct PasswordBackend {
 pub struct PasswordBackendBuilder {
     users: Arc<dyn UserStore>,
     hasher: PasswordHasher,
+    policy: PasswordPolicy,
     threads: Option<usize>,
     queue: Option<usize>,
 }
@@ -184,6 +262,7 @@ impl PasswordBackend {
         PasswordBackendBuilder {
             users,
             hasher,
+            policy: PasswordPolicy::nist(),
             threads: None,
             queue: None,
         }
@@ -197,6 +276,7 @@ impl PasswordBackend {
         PasswordBackend {
             users,
             hasher,
+            policy: PasswordPolicy::nist(),
             pool,
         }
     }
@@ -204,6 +284,48 @@ impl PasswordBackend {
     /// The hasher.
     pub fn hasher(&self) -> &PasswordHasher {
         &self.hasher
+    }
+
+    /// The rules new passwords must meet.
+    pub fn policy(&self) -> &PasswordPolicy {
+        &self.policy
+    }
+
+    /// The longest login name a registration may choose, in characters.
+    pub const MAX_LOGIN_CHARS: usize = 128;
+
+    /// A registration's login name, trimmed, or why it cannot be one.
+    fn new_login_name(fields: &Credentials) -> Result<&str, BackendError> {
+        let malformed = |text| Err(BackendError::Malformed(Cow::Borrowed(text)));
+        let Some(login) = fields.login().map(str::trim) else {
+            return malformed("a `username` (or `email`, `login`) string is required");
+        };
+        if login.is_empty() {
+            return malformed("the `username` is empty");
+        }
+        if login.chars().count() > Self::MAX_LOGIN_CHARS {
+            return malformed("the `username` is longer than 128 characters");
+        }
+        if login.chars().any(char::is_control) {
+            return malformed("the `username` contains control characters");
+        }
+        Ok(login)
+    }
+
+    /// `password` checked against the hasher's limit and the policy.
+    fn new_password_ok(&self, password: &str) -> Result<(), BackendError> {
+        if let Err(PasswordError::TooLong { max }) = self.hasher.check_input(password) {
+            return Err(BackendError::Malformed(Cow::Owned(format!(
+                "the password is longer than {max} bytes"
+            ))));
+        }
+        self.policy
+            .check(password)
+            .map_err(BackendError::WeakPassword)
+    }
+
+    fn account(user: PasswordUser) -> AuthenticatedUser {
+        AuthenticatedUser::new(user.id.clone()).with_user(PasswordAccount::from(user))
     }
 }
 
@@ -222,6 +344,12 @@ impl PasswordBackendBuilder {
         self
     }
 
+    /// The rules new passwords must meet (default [`PasswordPolicy::nist`]).
+    pub fn password_policy(mut self, policy: PasswordPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
     /// The backend, its hashing threads started.
     ///
     /// # Panics
@@ -236,7 +364,11 @@ impl PasswordBackendBuilder {
             .queue
             .unwrap_or(threads.saturating_mul(PasswordBackend::DEFAULT_QUEUE_PER_THREAD));
         let pool = HashPool::new(self.hasher.clone(), threads, queue);
-        PasswordBackend::with_pool(self.users, self.hasher, pool)
+        let backend = PasswordBackend::with_pool(self.users, self.hasher, pool);
+        PasswordBackend {
+            policy: self.policy,
+            ..backend
+        }
     }
 }
 
@@ -244,6 +376,7 @@ impl fmt::Debug for PasswordBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PasswordBackend")
             .field("hasher", &self.hasher)
+            .field("policy", &self.policy)
             .field("hash_threads", &self.pool.threads())
             .field("hash_queue", &self.pool.queue())
             .finish_non_exhaustive()
@@ -332,6 +465,75 @@ impl AuthBackend for PasswordBackend {
             .find_by_id(user_id)
             .await?
             .filter(|u| !u.disabled)
-            .map(|u| AuthenticatedUser::new(u.id.clone()).with_user(PasswordAccount::from(u))))
+            .map(Self::account))
+    }
+
+    /// Checks the login name and the password policy, hashes the password on the
+    /// hashing threads, then asks the store to create the user under a random id. The
+    /// hash is made before the store is asked, so a taken name costs what a new one
+    /// does.
+    async fn register(&self, fields: &Credentials) -> Result<Registration, BackendError> {
+        let login = Self::new_login_name(fields)?;
+        let Some(password) = fields.expose("password") else {
+            return Err(BackendError::Malformed(Cow::Borrowed(
+                "a `password` string is required",
+            )));
+        };
+        self.new_password_ok(password)?;
+        let password_hash = self.pool.hash(password).await?;
+        let user = PasswordUser {
+            id: format!("u-{}", hex(&random_bytes::<16>()?)),
+            login: login.to_owned(),
+            password_hash,
+            disabled: false,
+            suspended: false,
+        };
+        Ok(match self.users.create(user.clone()).await? {
+            NewUserOutcome::Created => Registration::Created(Self::account(user)),
+            NewUserOutcome::LoginTaken(existing) => {
+                Registration::LoginTaken(Self::account(existing))
+            }
+        })
+    }
+
+    async fn check_new_password(&self, password: &str) -> Result<(), BackendError> {
+        self.new_password_ok(password)
+    }
+
+    /// Verifies `current` against the stored hash (on the hashing threads), then
+    /// stores a hash of `new`. A disabled or vanished user is
+    /// [`PasswordChange::WrongPassword`].
+    async fn change_password(
+        &self,
+        user_id: &str,
+        current: &str,
+        new: &str,
+    ) -> Result<PasswordChange, BackendError> {
+        self.new_password_ok(new)?;
+        let Some(user) = self
+            .users
+            .find_by_id(user_id)
+            .await?
+            .filter(|u| !u.disabled)
+        else {
+            self.pool.dummy_verify(current).await?;
+            return Ok(PasswordChange::WrongPassword);
+        };
+        match self.pool.verify(current, user.password_hash.clone()).await {
+            Ok((true, _)) => {}
+            Ok((false, _)) => return Ok(PasswordChange::WrongPassword),
+            Err(PoolError::Failed(error)) => {
+                tracing::error!(user_id = %user.id, %error, "stored password hash is unusable; password change refused");
+                return Ok(PasswordChange::WrongPassword);
+            }
+            Err(overloaded) => return Err(overloaded.into()),
+        }
+        let new_hash = self.pool.hash(new).await?;
+        self.users.update_password_hash(&user.id, &new_hash).await?;
+        Ok(PasswordChange::Changed)
+    }
+
+    fn login_name_of(&self, user: &AuthenticatedUser) -> Option<String> {
+        user.user::<PasswordAccount>().map(|a| a.login.clone())
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::{StoreError, TokenError};
+use crate::{BackendError, PasswordRejected, StoreError, TokenError};
 use auth_hooks::{AuthHookError, AuthHookExecutionError, AuthHookReject, HookFailure};
 
 /// Generic client text for a store outage.
@@ -10,7 +10,8 @@ const UNAVAILABLE: &str = "Service temporarily unavailable. Please try again lat
 /// Generic client text when too many logins are being checked.
 const OVERLOADED: &str = "Too many logins right now. Please try again in a moment.";
 
-/// Why a login did not succeed.
+/// Why a login did not succeed, nor a registration or a password change (the same
+/// gates, the same stores, the same answers).
 ///
 /// [`client_message`](Self::client_message) is the only text meant for the client. The
 /// `Display` text is for logs; it never holds a secret either.
@@ -58,11 +59,42 @@ pub enum LoginError {
         /// About when the backend can take it.
         retry_after: Duration,
     },
+    /// A new password does not meet the backend's policy; the text says why.
+    #[error("{0}")]
+    WeakPassword(PasswordRejected),
+    /// A password change whose current password was wrong.
+    #[error("the current password is wrong")]
+    WrongPassword,
+    /// A registration that signs in right away, for a login name that is taken (see
+    /// [`RegisterOptions::sign_in`](crate::RegisterOptions::sign_in)).
+    #[error("the login name is taken")]
+    LoginTaken,
+    /// The backend does not support this (registration, password change).
+    #[error("the auth backend does not support {0}")]
+    Unsupported(&'static str),
 }
 
 impl LoginError {
     /// The generic message for wrong credentials.
     pub const INVALID_CREDENTIALS: &'static str = "Invalid username or password.";
+    /// The message for a wrong current password.
+    pub const WRONG_PASSWORD: &'static str = "The current password is incorrect.";
+    /// The message for a taken login name, when a registration signs in right away.
+    pub const LOGIN_TAKEN: &'static str = "That username is taken.";
+
+    /// A backend's error: what the client may be told, the store's detail logged once.
+    pub(crate) fn from_backend(error: BackendError, backend: &str) -> Self {
+        match error {
+            BackendError::Malformed(message) => LoginError::MalformedCredentials(message.into()),
+            BackendError::Store(error) => {
+                tracing::error!(%backend, %error, "refused: the backend's store is unavailable");
+                LoginError::StoreUnavailable(error)
+            }
+            BackendError::Overloaded { retry_after } => LoginError::Overloaded { retry_after },
+            BackendError::WeakPassword(rejected) => LoginError::WeakPassword(rejected),
+            BackendError::Unsupported(what) => LoginError::Unsupported(what),
+        }
+    }
 
     /// The only text to show the client.
     pub fn client_message(&self) -> &str {
@@ -73,6 +105,12 @@ impl LoginError {
             LoginError::MalformedCredentials(message) => message,
             LoginError::StoreUnavailable(_) => UNAVAILABLE,
             LoginError::Overloaded { .. } => OVERLOADED,
+            // The rejection's `Display` (with the limits) is safe to show too.
+            LoginError::WeakPassword(PasswordRejected::Refused(message)) => message,
+            LoginError::WeakPassword(_) => "That password does not meet the password rules.",
+            LoginError::Unsupported(_) => "Not supported here.",
+            LoginError::WrongPassword => Self::WRONG_PASSWORD,
+            LoginError::LoginTaken => Self::LOGIN_TAKEN,
         }
     }
 

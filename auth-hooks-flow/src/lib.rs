@@ -68,9 +68,13 @@ mod hash_pool;
 mod key;
 mod login;
 mod logout;
+mod other_logins;
 mod password;
+mod password_change;
+mod password_policy;
 mod random;
 mod refresh;
+mod register;
 mod session;
 mod session_data;
 mod session_store;
@@ -89,7 +93,7 @@ pub use attempts::{AttemptStore, MemoryAttemptStore};
 pub use authenticate::Authenticated;
 pub use backend::{
     AuthBackend, AuthOutcome, AuthenticatedUser, BackendError, PasswordAccount, PasswordBackend,
-    PasswordBackendBuilder,
+    PasswordBackendBuilder, PasswordChange, Registration,
 };
 pub use blocklist::{JtiBlocklist, MemoryJtiBlocklist};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -100,6 +104,9 @@ pub use key::KeyError;
 pub use login::{AuthFlow, AuthFlowBuilder, FlowConfigError, LoginOptions, LoginSuccess};
 pub use logout::{LogoutOutcome, LogoutTarget};
 pub use password::{PasswordError, PasswordHasher};
+pub use password_change::PasswordChanged;
+pub use password_policy::{PasswordPolicy, PasswordRejected};
+pub use register::{RegisterOptions, Registered};
 pub use session::{
     InvalidSessionId, NewSession, SessionConfig, SessionId, SessionKey, SessionManager,
 };
@@ -109,7 +116,7 @@ pub use store::StoreError;
 pub use token::{
     BearerToken, Claims, IssuedToken, JwtKeys, TokenConfig, TokenError, TokenManager, TokenPair,
 };
-pub use users::{MemoryUserStore, PasswordUser, UserStore};
+pub use users::{MemoryUserStore, NewUserOutcome, PasswordUser, UserStore};
 
 /// The async-trait attribute the store traits are written with, for implementations:
 /// `#[auth_hooks_flow::async_trait]`.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::builtin::{unmet_requirement, MissingExtension};
 use crate::undo::{Created, Pending};
 use crate::{
-    AuthBackend, AuthOutcome, AuthenticatedUser, BackendError, Credentials, LoginError, NewSession,
+    AuthBackend, AuthOutcome, AuthenticatedUser, Credentials, LoginError, NewSession,
     SessionEnricher, SessionId, SessionManager, StoreError, TokenClaims, TokenManager, TokenPair,
 };
 use auth_hooks::{AuthHookContext, AuthHookContextBuilder, AuthHookRegistry, Phase, RequestMeta};
@@ -207,19 +207,21 @@ impl AuthFlow {
                     .map_err(LoginError::from_hook)?;
                 return Err(LoginError::InvalidCredentials);
             }
-            Err(BackendError::Malformed(message)) => {
-                return Err(LoginError::MalformedCredentials(message.into_owned()))
-            }
-            Err(BackendError::Store(error)) => {
-                tracing::error!(backend = %self.backend_name, %error, "login refused: the backend's store is unavailable");
-                return Err(LoginError::StoreUnavailable(error));
-            }
-            Err(BackendError::Overloaded { retry_after }) => {
-                return Err(LoginError::Overloaded { retry_after })
-            }
+            Err(error) => return Err(LoginError::from_backend(error, &self.backend_name)),
         };
         drop(credentials);
+        self.complete_login(base, user, &options).await
+    }
 
+    /// Steps 4 to 6 of [`login_with`](Self::login_with), for a `user` whose
+    /// credentials were verified (or who just registered): `before_login`, the session
+    /// and tokens, `on_login`. `base` is the context so far (request, sanitized fields).
+    pub(crate) async fn complete_login(
+        &self,
+        base: AuthHookContext,
+        user: AuthenticatedUser,
+        options: &LoginOptions,
+    ) -> Result<LoginSuccess, LoginError> {
         // The gate's context is not needed any more: moved, not copied.
         let mut ctx = base.into_builder().user_id(user.id.clone());
         if let Some(shared) = user.shared_user() {

@@ -57,9 +57,25 @@ impl fmt::Debug for PasswordUser {
     }
 }
 
+/// What [`UserStore::create`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewUserOutcome {
+    /// The user is stored.
+    Created,
+    /// The login name belongs to this user already; nothing was stored.
+    LoginTaken(PasswordUser),
+}
+
 /// Where the password backend finds users.
 #[async_trait]
 pub trait UserStore: Send + Sync {
+    /// Stores a new user unless its login name is taken (compared as
+    /// [`find_by_login`](Self::find_by_login) compares), atomically: of any number of
+    /// creates of one name at once, exactly one stores its user. A user with the same
+    /// id is an error: ids are the store's to keep unique, and a caller generates them
+    /// at random.
+    async fn create(&self, user: PasswordUser) -> Result<NewUserOutcome, StoreError>;
+
     /// The user with login name `login` (the store decides on case folding).
     async fn find_by_login(&self, login: &str) -> Result<Option<PasswordUser>, StoreError>;
 
@@ -126,6 +142,19 @@ impl MemoryUserStore {
 
 #[async_trait]
 impl UserStore for MemoryUserStore {
+    async fn create(&self, mut user: PasswordUser) -> Result<NewUserOutcome, StoreError> {
+        user.login = user.login.to_lowercase();
+        let mut users = self.lock()?;
+        if let Some(existing) = users.values().find(|u| u.login == user.login) {
+            return Ok(NewUserOutcome::LoginTaken(existing.clone()));
+        }
+        if users.contains_key(&user.id) {
+            return Err(StoreError::new("a user with this id exists already"));
+        }
+        users.insert(user.id.clone(), user);
+        Ok(NewUserOutcome::Created)
+    }
+
     async fn find_by_login(&self, login: &str) -> Result<Option<PasswordUser>, StoreError> {
         let login = login.to_lowercase();
         Ok(self.lock()?.values().find(|u| u.login == login).cloned())

@@ -10,7 +10,8 @@ use auth_hooks::{AuthHookRegistry, TokenKind};
 use auth_hooks_flow::testing::jti_blocklist_conformance;
 use auth_hooks_flow::{
     AuthError, AuthFlow, JtiBlocklist, JwtKeys, LogoutTarget, MemoryJtiBlocklist, MemoryUserStore,
-    PasswordBackend, PasswordHasher, PasswordUser, StoreError, TokenManager, TokenPair, UserStore,
+    NewUserOutcome, PasswordBackend, PasswordHasher, PasswordUser, StoreError, TokenManager,
+    TokenPair, UserStore,
 };
 use auth_hooks_test_support::flow::{
     ada, request, FailingStore, Fixture, FixtureOptions, PASSWORD,
@@ -321,6 +322,9 @@ struct FlakyUsers {
 
 #[auth_hooks_flow::async_trait]
 impl UserStore for FlakyUsers {
+    async fn create(&self, user: PasswordUser) -> Result<NewUserOutcome, StoreError> {
+        self.users.create(user).await
+    }
     async fn find_by_login(&self, login: &str) -> Result<Option<PasswordUser>, StoreError> {
         self.users.find_by_login(login).await
     }

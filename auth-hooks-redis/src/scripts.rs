@@ -191,6 +191,23 @@ redis.call('SET', KEYS[2], ARGV[1])
 return 1
 "#;
 
+/// KEYS: user, login. ARGV: id, login, hash, disabled, suspended, user prefix. `{}`
+/// when the user was stored; `{owner id, <owner's fields>...}` when the login is taken.
+/// The login key is claimed with `SET NX`, so one of any racing creates wins.
+const USER_CREATE: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('a user with this id exists already') end
+if not redis.call('SET', KEYS[2], ARGV[1], 'NX') then
+  local owner = redis.call('GET', KEYS[2])
+  local out = {owner}
+  local f = redis.call('HGETALL', ARGV[6] .. owner)
+  for i = 1, #f do out[#out + 1] = f[i] end
+  return out
+end
+redis.call('HSET', KEYS[1], 'login', ARGV[2], 'hash', ARGV[3], 'disabled', ARGV[4],
+           'suspended', ARGV[5])
+return {}
+"#;
+
 /// KEYS: login. ARGV: user prefix. `{id, <fields>...}` or `{}`.
 const USER_BY_LOGIN: &str = r#"
 local id = redis.call('GET', KEYS[1])
@@ -223,6 +240,7 @@ pub(super) struct Scripts {
     pub(super) release_attempt: Script,
     pub(super) sweep_ends: Script,
     pub(super) user_put: Script,
+    pub(super) user_create: Script,
     pub(super) user_by_login: Script,
     pub(super) set_field_if_exists: Script,
 }
@@ -246,6 +264,7 @@ impl Scripts {
             release_attempt: script(RELEASE_ATTEMPT),
             sweep_ends: script(SWEEP_ENDS),
             user_put: script(USER_PUT),
+            user_create: script(USER_CREATE),
             user_by_login: script(USER_BY_LOGIN),
             set_field_if_exists: script(SET_FIELD_IF_EXISTS),
         }

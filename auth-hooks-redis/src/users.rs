@@ -7,9 +7,11 @@ use auth_hooks_flow::async_trait;
 use super::codec::{field, fields};
 use super::keys::{LOGIN, USER};
 use super::RedisStore;
-use auth_hooks_flow::{PasswordError, PasswordHasher, PasswordUser, StoreError, UserStore};
+use auth_hooks_flow::{
+    NewUserOutcome, PasswordError, PasswordHasher, PasswordUser, StoreError, UserStore,
+};
 
-fn user(id: String, map: &HashMap<String, String>) -> Result<PasswordUser, StoreError> {
+fn user_from(id: String, map: &HashMap<String, String>) -> Result<PasswordUser, StoreError> {
     Ok(PasswordUser {
         login: field(map, "user", "login")?.to_owned(),
         password_hash: field(map, "user", "hash")?.to_owned(),
@@ -67,6 +69,26 @@ impl RedisStore {
 
 #[async_trait]
 impl UserStore for RedisStore {
+    async fn create(&self, mut user: PasswordUser) -> Result<NewUserOutcome, StoreError> {
+        user.login = user.login.to_lowercase();
+        let mut invocation = self.scripts.user_create.prepare_invoke();
+        invocation
+            .key(self.keys.of(USER, &user.id))
+            .key(self.keys.of(LOGIN, &user.login))
+            .arg(&user.id)
+            .arg(&user.login)
+            .arg(&user.password_hash)
+            .arg(if user.disabled { "1" } else { "0" })
+            .arg(if user.suspended { "1" } else { "0" })
+            .arg(self.keys.kind(USER));
+        let mut reply: Vec<String> = self.run("create a user", &invocation).await?;
+        if reply.is_empty() {
+            return Ok(NewUserOutcome::Created);
+        }
+        let id = reply.remove(0);
+        user_from(id, &fields(reply)).map(NewUserOutcome::LoginTaken)
+    }
+
     async fn find_by_login(&self, login: &str) -> Result<Option<PasswordUser>, StoreError> {
         let mut invocation = self.scripts.user_by_login.prepare_invoke();
         invocation
@@ -77,7 +99,7 @@ impl UserStore for RedisStore {
             return Ok(None);
         }
         let id = reply.remove(0);
-        user(id, &fields(reply)).map(Some)
+        user_from(id, &fields(reply)).map(Some)
     }
 
     async fn find_by_id(&self, id: &str) -> Result<Option<PasswordUser>, StoreError> {
@@ -89,7 +111,7 @@ impl UserStore for RedisStore {
         if map.is_empty() {
             return Ok(None);
         }
-        user(id.to_owned(), &map).map(Some)
+        user_from(id.to_owned(), &map).map(Some)
     }
 
     async fn update_password_hash(&self, id: &str, password_hash: &str) -> Result<(), StoreError> {

@@ -5,7 +5,9 @@ use auth_hooks_flow::async_trait;
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::SqliteStore;
-use auth_hooks_flow::{PasswordError, PasswordHasher, PasswordUser, StoreError, UserStore};
+use auth_hooks_flow::{
+    NewUserOutcome, PasswordError, PasswordHasher, PasswordUser, StoreError, UserStore,
+};
 
 const COLUMNS: &str = "id, login, password_hash, disabled, suspended";
 
@@ -75,6 +77,36 @@ impl SqliteStore {
 
 #[async_trait]
 impl UserStore for SqliteStore {
+    async fn create(&self, mut user: PasswordUser) -> Result<NewUserOutcome, StoreError> {
+        user.login = user.login.to_lowercase();
+        self.call("create a user", move |conn| {
+            // One statement: the UNIQUE login decides, however many creates race.
+            let inserted = conn.execute(
+                &format!(
+                    "INSERT INTO auth_users ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (login) DO NOTHING"
+                ),
+                params![
+                    user.id,
+                    user.login,
+                    user.password_hash,
+                    user.disabled,
+                    user.suspended
+                ],
+            )?;
+            if inserted == 1 {
+                return Ok(NewUserOutcome::Created);
+            }
+            conn.query_row(
+                &format!("SELECT {COLUMNS} FROM auth_users WHERE login = ?1"),
+                [&user.login],
+                from_row,
+            )
+            .map(NewUserOutcome::LoginTaken)
+        })
+        .await
+    }
+
     async fn find_by_login(&self, login: &str) -> Result<Option<PasswordUser>, StoreError> {
         let login = login.to_lowercase();
         self.call("find a user by login", move |conn| {

@@ -2,15 +2,16 @@
 //!
 //! Activate with `auth_hooks::ready!(auth_hooks_flow::builtin::audit)`. Events have target
 //! `auth_hooks::audit` and the fields `phase`, `outcome` (`attempt`, `success`,
-//! `failure`, `logout`, `refresh`), `user_id`, `login` (the name typed, for failed attempts),
+//! `failure`, `logout`, `refresh`, `register` (with `registration`: `created` or
+//! `login_taken`), `password_change`), `user_id`, `login` (the name typed, for failed attempts),
 //! `backend`, `ip`, `user_agent`, `session` (the first 16 hex digits of the session's
 //! keyed hash) and `token_family`. Never a password, token or session id: the context
 //! holds none. Each hook runs first in its phase (priority 1 000 000), so a later hook
 //! that fails under `raise` cannot hide the attempt.
 
 use auth_hooks::{
-    before_authenticate, on_login, on_login_failed, on_logout, on_refresh, AuthHookContext, Phase,
-    TokenKind,
+    before_authenticate, on_login, on_login_failed, on_logout, on_password_change, on_refresh,
+    on_register, AuthHookContext, Phase, TokenKind,
 };
 
 fn emit(ctx: &AuthHookContext, phase: Phase, outcome: &str) {
@@ -26,6 +27,7 @@ fn emit(ctx: &AuthHookContext, phase: Phase, outcome: &str) {
         .token(TokenKind::Access)
         .or_else(|| ctx.token(TokenKind::Refresh))
         .map(|t| t.family.as_str());
+    let registration = ctx.metadata().get("registration").and_then(|r| r.as_str());
     if outcome == "failure" {
         tracing::warn!(
             target: "auth_hooks::audit",
@@ -50,6 +52,7 @@ fn emit(ctx: &AuthHookContext, phase: Phase, outcome: &str) {
             user_agent,
             session,
             token_family = family,
+            registration,
             "auth audit"
         );
     }
@@ -83,4 +86,16 @@ pub fn logout(ctx: &AuthHookContext) {
 #[on_refresh(priority = 1000000)]
 pub fn refresh(ctx: &AuthHookContext) {
     emit(ctx, Phase::OnRefresh, "refresh");
+}
+
+/// Records a handled registration: a new user, or a taken name (`registration`).
+#[on_register(priority = 1000000)]
+pub fn register(ctx: &AuthHookContext) {
+    emit(ctx, Phase::OnRegister, "register");
+}
+
+/// Records a password change.
+#[on_password_change(priority = 1000000)]
+pub fn password_change(ctx: &AuthHookContext) {
+    emit(ctx, Phase::OnPasswordChange, "password_change");
 }

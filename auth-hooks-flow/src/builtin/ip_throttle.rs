@@ -12,7 +12,7 @@
 //!   reports as [`LoginError::LockedOut`](crate::LoginError::LockedOut) (HTTP 429).
 //!   Otherwise it *reserves* the attempt, atomically in the store, before any password
 //!   is checked: however many guesses arrive at once, at most 20 are verified.
-//! - `settle` (`before_login` and `on_refresh`, priority 900 100): the password (or
+//! - `settle` (`before_login`, `on_refresh` and `on_password_change`, priority 900 100): the password (or
 //!   the refresh token) was right, so this attempt is taken back. A success does not
 //!   clear the earlier failures: one valid account must not let a client go on
 //!   guessing others.
@@ -39,7 +39,9 @@ use std::time::Duration;
 use crate::builtin::limiter::{Limiter, LockoutConfig};
 use crate::builtin::{required, MissingExtension};
 use crate::{AttemptStore, Clock};
-use auth_hooks::{before_authenticate, before_login, on_refresh, AuthHookContext, HookError};
+use auth_hooks::{
+    before_authenticate, before_login, on_password_change, on_refresh, AuthHookContext, HookError,
+};
 
 /// The message a blocked client sees.
 pub const THROTTLED_MESSAGE: &str =
@@ -137,6 +139,7 @@ pub async fn check(ctx: &AuthHookContext) -> Result<(), HookError> {
 /// earlier failures stay.
 #[before_login(priority = 900100)]
 #[on_refresh(priority = 900100)]
+#[on_password_change(priority = 900100)]
 pub async fn settle(ctx: &AuthHookContext) -> Result<(), HookError> {
     let throttle = throttle(ctx, "auth_hooks_flow::builtin::ip_throttle::settle")?;
     throttle.0.release(ctx).await?;

@@ -18,8 +18,11 @@
 //!   however many guesses arrive at once, at most 5 per pair are verified; the one that
 //!   finds the count full is refused and sets the lock. A locked account answers the
 //!   same whether the password is right or not.
-//! - `settle` (`before_login`, priority 900 000): the password was right, so the pair's
-//!   and the account's counts are cleared.
+//! - `settle` (`before_login` and `on_password_change`, priority 900 000): the password
+//!   was right, so the pair's and the account's counts are cleared.
+//!
+//! A password change checks the current password through the same gate: guessing it
+//! with a stolen session counts as guessing it at the login.
 //!
 //! A wrong password, an unknown name (counted too, so a lockout says nothing about
 //! whether an account exists) or an empty password keeps its reservation: it was a
@@ -38,7 +41,9 @@ use crate::builtin::ip_throttle::client_network;
 use crate::builtin::limiter::Limiter;
 use crate::builtin::{required, MissingExtension};
 use crate::{AttemptStore, Clock, StoreError};
-use auth_hooks::{before_authenticate, before_login, AuthHookContext, HookError};
+use auth_hooks::{
+    before_authenticate, before_login, on_password_change, AuthHookContext, HookError,
+};
 
 pub use crate::builtin::limiter::LockoutConfig;
 
@@ -185,6 +190,7 @@ pub async fn check(ctx: &AuthHookContext) -> Result<(), HookError> {
 
 /// Clears the pair's and the account's counts once the password was verified.
 #[before_login(priority = 900000)]
+#[on_password_change(priority = 900000)]
 pub async fn settle(ctx: &AuthHookContext) -> Result<(), HookError> {
     let lockout = lockout(ctx, "auth_hooks_flow::builtin::lockout::settle")?;
     lockout.pair.reset(ctx).await?;

@@ -14,6 +14,7 @@
 use std::sync::Arc;
 
 use crate::builtin::{required, MissingExtension};
+use crate::other_logins::revoke_other_logins;
 use crate::{SessionManager, TokenManager};
 use auth_hooks::{on_login, AuthHookContext, HookError};
 
@@ -31,19 +32,9 @@ pub async fn revoke_other_sessions(ctx: &AuthHookContext) -> Result<(), HookErro
     let Some(session) = ctx.session() else {
         return Ok(());
     };
-    // The tokens first: a failure then leaves the sessions, and a retry finds them.
-    if let Some(tokens) = ctx.extension::<Arc<TokenManager>>() {
-        for other in sessions.store().list_for_user(&session.user_id).await? {
-            if other.id_hash != session.id_hash {
-                tokens.revoke_family_of_session(&other.id_hash).await?;
-            }
-        }
-    }
-    // Atomic in the store: a session created meanwhile goes too, and its tokens stop
-    // refreshing with it (a login's tokens live no longer than its session).
-    let revoked = sessions
-        .revoke_all_except(&session.user_id, &session.id_hash)
-        .await?;
+    let tokens = ctx.extension::<Arc<TokenManager>>().map(Arc::as_ref);
+    let revoked =
+        revoke_other_logins(sessions, tokens, &session.user_id, Some(&session.id_hash)).await?;
     tracing::info!(user_id = %session.user_id, revoked, "other logins revoked after login");
     Ok(())
 }

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::{
-    AttemptStore, JtiBlocklist, PasswordUser, SessionData, SessionRecord, SessionStore, UserStore,
+    AttemptStore, JtiBlocklist, NewUserOutcome, PasswordUser, SessionData, SessionRecord,
+    SessionStore, UserStore,
 };
 
 /// A fixed, far-future instant all suites count from.
@@ -437,6 +438,69 @@ pub async fn user_store_conformance(store: Arc<dyn UserStore>) {
             .await
             .is_err(),
         "updating an unknown user is an error, not a silent no-op"
+    );
+
+    // create
+    let new_user = |id: &str, login: &str| PasswordUser {
+        id: id.to_owned(),
+        login: login.to_owned(),
+        password_hash: format!("$argon2id$hash-of-{id}"),
+        disabled: false,
+        suspended: false,
+    };
+    assert_eq!(
+        store.create(new_user("u-3", "Cleo")).await.expect("create"),
+        NewUserOutcome::Created,
+        "create stores a user whose login is free"
+    );
+    assert_eq!(
+        store.find_by_login("cleo").await.unwrap(),
+        Some(new_user("u-3", "cleo")),
+        "a created user is found by login, lower-cased"
+    );
+    let taken = store.create(new_user("u-4", "ADA")).await.expect("create");
+    assert!(
+        matches!(&taken, NewUserOutcome::LoginTaken(owner) if owner.id == "u-1"),
+        "create of a taken login (in any case) stores nothing and names its owner: {taken:?}"
+    );
+    assert_eq!(
+        store.find_by_id("u-4").await.unwrap(),
+        None,
+        "a refused create stores nothing"
+    );
+    assert!(
+        store.create(new_user("u-3", "someone-else")).await.is_err(),
+        "create never overwrites a user with the same id"
+    );
+    assert_eq!(
+        store.find_by_login("someone-else").await.unwrap(),
+        None,
+        "and claims no login for it"
+    );
+
+    // Many creates of one new login at once: exactly one wins.
+    let racers: Vec<_> = (0..16)
+        .map(|i| {
+            let store = store.clone();
+            let user = new_user(&format!("u-race-{i}"), "race");
+            tokio::spawn(async move { store.create(user).await.expect("create") })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for (i, racer) in racers.into_iter().enumerate() {
+        if racer.await.unwrap() == NewUserOutcome::Created {
+            winners.push(format!("u-race-{i}"));
+        }
+    }
+    assert_eq!(
+        winners.len(),
+        1,
+        "exactly one concurrent create of a login wins: {winners:?}"
+    );
+    assert_eq!(
+        store.find_by_login("race").await.unwrap().map(|u| u.id),
+        Some(winners.remove(0)),
+        "and the login belongs to the winner"
     );
 }
 

@@ -54,10 +54,7 @@ impl std::fmt::Debug for LoginBody {
 impl LoginBody {
     /// Parses a body of `format`.
     pub fn parse(format: BodyFormat, bytes: &[u8]) -> Result<Self, WebError> {
-        let mut fields = match format {
-            BodyFormat::Json => parse_json(bytes)?,
-            BodyFormat::Form => parse_form(bytes)?,
-        };
+        let mut fields = parse_fields(format, bytes)?;
         let remember = match fields.remove("remember") {
             None | Some(Value::Null) => false,
             Some(value) => flag(&value).ok_or_else(|| {
@@ -123,16 +120,30 @@ impl<S: Send + Sync> FromRequest<S> for LoginBody {
     type Rejection = WebError;
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let format = Self::format_of(request.headers())?;
-        let bytes: Bytes = axum::body::to_bytes(request.into_body(), MAX_LOGIN_BODY)
-            .await
-            .map_err(|_| {
-                WebError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "The login body is too large.",
-                )
-            })?;
+        let (format, bytes) = read(request).await?;
         Self::parse(format, &bytes)
+    }
+}
+
+/// A request's body in a format [`LoginBody::format_of`] accepts, up to
+/// [`MAX_LOGIN_BODY`] bytes.
+pub(crate) async fn read(request: Request) -> Result<(BodyFormat, Bytes), WebError> {
+    let format = LoginBody::format_of(request.headers())?;
+    let bytes = axum::body::to_bytes(request.into_body(), MAX_LOGIN_BODY)
+        .await
+        .map_err(|_| WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "The body is too large."))?;
+    Ok((format, bytes))
+}
+
+/// The fields of a body of `format`: a JSON object or a form, a field given twice
+/// refused.
+pub(crate) fn parse_fields(
+    format: BodyFormat,
+    bytes: &[u8],
+) -> Result<Map<String, Value>, WebError> {
+    match format {
+        BodyFormat::Json => parse_json(bytes),
+        BodyFormat::Form => parse_form(bytes),
     }
 }
 
@@ -154,8 +165,17 @@ fn parse_json(bytes: &[u8]) -> Result<Map<String, Value>, WebError> {
     }
 }
 
-/// The fields a login body may carry by name.
-const KNOWN_FIELDS: [&str; 6] = ["username", "email", "login", "password", "remember", "next"];
+/// The fields a login, registration or password change body may carry by name.
+const KNOWN_FIELDS: [&str; 8] = [
+    "username",
+    "email",
+    "login",
+    "password",
+    "remember",
+    "next",
+    "current_password",
+    "new_password",
+];
 
 fn parse_form(bytes: &[u8]) -> Result<Map<String, Value>, WebError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes)

@@ -22,7 +22,25 @@ pub struct WebConfig {
     pub(crate) proxies: TrustedProxies,
     pub(crate) csrf: CsrfProtection,
     pub(crate) me_shows_session_data: bool,
+    pub(crate) registration: Registration,
     paths: Paths,
+}
+
+/// Whether anyone may register, and what a registration answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Registration {
+    /// No registration route (the default: an application opens sign-up on purpose).
+    #[default]
+    Closed,
+    /// `GET`/`POST /register`. A new name and a taken one get the same answer (202,
+    /// "log in with it"), so the form does not tell who has an account; the owner of a
+    /// taken name is told through `on_register` hooks.
+    Open,
+    /// `GET`/`POST /register`, and a new user is signed in at once (cookie and tokens,
+    /// as after a login). A taken name answers 409: anyone can then find out whether a
+    /// name has an account (Kratos' `session` hook has the same trade-off).
+    SignsIn,
 }
 
 #[derive(Debug, Clone)]
@@ -31,6 +49,8 @@ struct Paths {
     logout: Cow<'static, str>,
     me: Cow<'static, str>,
     refresh: Cow<'static, str>,
+    register: Cow<'static, str>,
+    password: Cow<'static, str>,
     home: Cow<'static, str>,
 }
 
@@ -41,11 +61,14 @@ impl Default for WebConfig {
             proxies: TrustedProxies::none(),
             csrf: CsrfProtection::same_host(),
             me_shows_session_data: false,
+            registration: Registration::Closed,
             paths: Paths {
                 login: "/login".into(),
                 logout: "/logout".into(),
                 me: "/me".into(),
                 refresh: "/refresh".into(),
+                register: "/register".into(),
+                password: "/password".into(),
                 home: "/me".into(),
             },
         }
@@ -70,6 +93,12 @@ impl WebConfig {
     /// only for data the user may read, as the demo does).
     pub fn me_shows_session_data(mut self, show: bool) -> Self {
         self.me_shows_session_data = show;
+        self
+    }
+
+    /// Opens registration at the register path ([`Registration::Closed`] by default).
+    pub fn registration(mut self, registration: Registration) -> Self {
+        self.registration = registration;
         self
     }
 
@@ -137,6 +166,28 @@ impl WebConfig {
     /// The token refresh path.
     pub fn refresh_path(&self) -> &str {
         &self.paths.refresh
+    }
+
+    /// The registration path (`/register`), routed when registration is open.
+    pub fn register_path(&self) -> &str {
+        &self.paths.register
+    }
+
+    /// The password change path (`/password`).
+    pub fn password_path(&self) -> &str {
+        &self.paths.password
+    }
+
+    /// Moves the registration route.
+    pub fn with_register_path(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.paths.register = path.into();
+        self
+    }
+
+    /// Moves the password change route.
+    pub fn with_password_path(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.paths.password = path.into();
+        self
     }
 
     /// Where a login without a safe `next` goes.

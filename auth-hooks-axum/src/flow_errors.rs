@@ -17,6 +17,10 @@ impl From<LoginError> for WebError {
     /// | `MalformedCredentials` | 422 | what is missing |
     /// | `StoreUnavailable` | 503 + `Retry-After` | generic |
     /// | `Overloaded` (too many logins being hashed) | 503 + its `Retry-After` | generic: try again |
+    /// | `WeakPassword` (registration, password change) | 422 | the rule it breaks |
+    /// | `WrongPassword` (password change) | 403 | "The current password is incorrect." |
+    /// | `LoginTaken` (a registration that signs in) | 409 | "That username is taken." |
+    /// | `Unsupported` (the backend cannot) | 501 | "Not supported here." |
     fn from(error: LoginError) -> Self {
         let error_is_unavailable = error.is_unavailable();
         match error {
@@ -60,6 +64,18 @@ impl From<LoginError> for WebError {
                     "login refused: too many logins are being hashed"
                 );
                 WebError::overloaded(error.client_message().to_owned(), retry_after)
+            }
+            LoginError::WeakPassword(rejected) => WebError::unprocessable(rejected.to_string()),
+            LoginError::WrongPassword => {
+                WebError::new(StatusCode::FORBIDDEN, LoginError::WRONG_PASSWORD)
+            }
+            LoginError::LoginTaken => WebError::new(StatusCode::CONFLICT, LoginError::LOGIN_TAKEN),
+            LoginError::Unsupported(what) => {
+                tracing::error!(what, "refused: the auth backend does not support it");
+                WebError::new(
+                    StatusCode::NOT_IMPLEMENTED,
+                    error.client_message().to_owned(),
+                )
             }
             other => {
                 tracing::error!(error = %other, "login refused");

@@ -22,6 +22,7 @@ pub struct WebConfig {
     pub(crate) proxies: TrustedProxies,
     pub(crate) csrf: CsrfProtection,
     pub(crate) me_shows_session_data: bool,
+    pub(crate) https: bool,
     paths: Paths,
 }
 
@@ -41,6 +42,7 @@ impl Default for WebConfig {
             proxies: TrustedProxies::none(),
             csrf: CsrfProtection::same_host(),
             me_shows_session_data: false,
+            https: true,
             paths: Paths {
                 login: "/login".into(),
                 logout: "/logout".into(),
@@ -71,6 +73,27 @@ impl WebConfig {
     pub fn me_shows_session_data(mut self, show: bool) -> Self {
         self.me_shows_session_data = show;
         self
+    }
+
+    /// Whether the site is served over HTTPS, directly or behind a TLS-terminating proxy
+    /// (default `true`). It decides:
+    ///
+    /// - the scheme the CSRF same-host check expects in `Origin` (`https`, or `http`);
+    /// - `Strict-Transport-Security` on every response (only over HTTPS);
+    /// - the session cookie's `__Host-` prefix (only over HTTPS, with a `Secure`
+    ///   cookie; see [`SessionCookie::host_prefix`]).
+    ///
+    /// Turn it off for plain-HTTP development (`http://127.0.0.1:3000`, as the demo):
+    /// the cookie is then named without the prefix (`session`), no HSTS is sent, and
+    /// `http://` origins are the site's.
+    pub fn https(mut self, https: bool) -> Self {
+        self.https = https;
+        self
+    }
+
+    /// Whether the site is served over HTTPS.
+    pub fn is_https(&self) -> bool {
+        self.https
     }
 
     /// The CSRF origin check (by default, the request's own `Host`).

@@ -138,7 +138,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/", get(|| async { Redirect::to("/me") }))
         .merge(routes(AuthState::new(
             flow,
-            WebConfig::default().me_shows_session_data(true),
+            WebConfig::default()
+                .https(false)
+                .me_shows_session_data(true),
         )));
 
     let port = match std::env::var("PORT") {

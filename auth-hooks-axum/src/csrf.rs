@@ -57,8 +57,8 @@ pub enum CsrfRejection {
     /// `Origin` (or `Referer`) names another origin, or is `null` or unreadable.
     #[error("request origin is not this site")]
     OriginMismatch,
-    /// Neither `Origin` nor `Referer`.
-    #[error("request has neither Origin nor Referer")]
+    /// Neither `Origin` nor `Referer`, and a body that is not `application/json`.
+    #[error("request has neither Origin nor Referer, and no JSON body")]
     MissingOrigin,
 }
 

@@ -15,6 +15,9 @@
 //! directory (`AUTH_HOOKS_DEMO_DB=<path>` for another file, `:memory:` for none). The
 //! session key is random per start, so a restart logs everybody out.
 //!
+//! From a terminal (a JSON body needs no `Origin`):
+//! `curl -i http://127.0.0.1:3000/login -H 'Content-Type: application/json' -d '{"username": "ada", "password": "correct horse battery staple"}'`
+//!
 //! `AUTH_HOOKS_POLICIES='{"on_login": "raise"}'` sets the hooks' error policies; a bad
 //! phase or value stops the start with a message naming it.
 //!
@@ -138,6 +141,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/", get(|| async { Redirect::to("/me") }))
         .merge(routes(AuthState::new(
             flow,
+            // Plain HTTP on 127.0.0.1: `http://` origins, the cookie named `session`,
+            // no HSTS. Behind TLS, leave `https` at its default (true).
             WebConfig::default()
                 .https(false)
                 .me_shows_session_data(true),

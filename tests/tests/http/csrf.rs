@@ -235,9 +235,9 @@ async fn cached_basic_credentials_do_not_let_a_cross_site_form_log_the_browser_i
     assert_eq!(stores.sessions.len(), 1, "the session survives");
 }
 
-/// The README's quick start: `curl -X POST http://127.0.0.1:3000/login -H
-/// 'Content-Type: application/json' -d '{"username": …, "password": …}'`. No `Origin`,
-/// no `Referer`, a JSON body: the login succeeds (this client sends neither header).
+/// The README's quick start: `curl -i http://127.0.0.1:3000/login -H 'Content-Type:
+/// application/json' -d '{"username": …, "password": …}'`. No `Origin`, no `Referer`,
+/// a JSON body: the login succeeds (this client, like curl, sends neither header).
 #[tokio::test]
 async fn the_readmes_curl_json_login_without_origin_succeeds() {
     let (server, stores) = server(WebConfig::default().https(false)).await;

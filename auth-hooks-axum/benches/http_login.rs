@@ -169,17 +169,17 @@ impl Setup {
             Variant::Bare => bare(),
             Variant::Hooks0 => routes(AuthState::new(
                 self.flow(&sessions, AuthHookRegistry::new()),
-                WebConfig::default(),
+                WebConfig::default().https(false),
             )),
             Variant::Hooks10 => routes(AuthState::new(
                 self.flow(&sessions, ten_hooks()),
-                WebConfig::default(),
+                WebConfig::default().https(false),
             )),
             Variant::BareCsrf => {
                 // The guard only reads the state's config; its flow is never called.
                 let state = AuthState::new(
                     self.flow(&Arc::default(), AuthHookRegistry::new()),
-                    WebConfig::default(),
+                    WebConfig::default().https(false),
                 );
                 bare().route_layer(axum::middleware::from_fn_with_state(state, csrf_guard))
             }

@@ -23,6 +23,7 @@ pub struct WebConfig {
     pub(crate) csrf: CsrfProtection,
     pub(crate) me_shows_session_data: bool,
     pub(crate) registration: Registration,
+    pub(crate) https: bool,
     paths: Paths,
 }
 
@@ -62,6 +63,7 @@ impl Default for WebConfig {
             csrf: CsrfProtection::same_host(),
             me_shows_session_data: false,
             registration: Registration::Closed,
+            https: true,
             paths: Paths {
                 login: "/login".into(),
                 logout: "/logout".into(),
@@ -100,6 +102,27 @@ impl WebConfig {
     pub fn registration(mut self, registration: Registration) -> Self {
         self.registration = registration;
         self
+    }
+
+    /// Whether the site is served over HTTPS, directly or behind a TLS-terminating proxy
+    /// (default `true`). It decides:
+    ///
+    /// - the scheme the CSRF same-host check expects in `Origin` (`https`, or `http`);
+    /// - `Strict-Transport-Security` on every response (only over HTTPS);
+    /// - the session cookie's `__Host-` prefix (only over HTTPS, with a `Secure`
+    ///   cookie; see [`SessionCookie::host_prefix`]).
+    ///
+    /// Turn it off for plain-HTTP development (`http://127.0.0.1:3000`, as the demo):
+    /// the cookie is then named without the prefix (`session`), no HSTS is sent, and
+    /// `http://` origins are the site's.
+    pub fn https(mut self, https: bool) -> Self {
+        self.https = https;
+        self
+    }
+
+    /// Whether the site is served over HTTPS.
+    pub fn is_https(&self) -> bool {
+        self.https
     }
 
     /// The CSRF origin check (by default, the request's own `Host`).

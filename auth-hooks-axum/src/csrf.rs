@@ -8,19 +8,28 @@
 //! 1. `Sec-Fetch-Site: cross-site` (sent by every current browser) is refused.
 //! 2. The `Origin` header, or failing that the `Referer`'s origin, must be the site's:
 //!    one of the configured origins, or, when none is configured, the origin the
-//!    request was addressed to (its `Host`, in the `Origin`'s scheme: `Host` does not
-//!    tell the scheme, and one host and port serves one scheme). `Origin: null` is
-//!    refused.
-//! 3. A request with neither header is refused: browsers send `Origin` on every
-//!    cross-origin POST, so its absence means an unusual client, and such a client
-//!    can send `Origin` (or use a bearer token).
+//!    request was addressed to: scheme, host and port all compared, the scheme being
+//!    the site's ([`WebConfig::https`](crate::WebConfig::https), `https` by default;
+//!    `Host` does not tell it), a port left out being the scheme's default (80, 443).
+//!    So `ftp://`, `ws://` or `https://` on the host and port of an `http` site are
+//!    refused. `Origin: null` is refused.
+//! 3. A request with neither header passes only when its body is JSON: exactly one
+//!    `Content-Type` whose media type is `application/json` (parameters such as
+//!    `charset` allowed, any case; not `…+json`, not `text/plain`). No page can send
+//!    that cross-site without a CORS preflight, and this server never grants one (it
+//!    sends no `Access-Control-Allow-*` header): so curl, mobile apps and other
+//!    servers, which send no `Origin`, can log in with JSON. Anything else without
+//!    either header (a form post, a JSON text under `text/plain`) is refused: browsers
+//!    send `Origin` on every cross-origin POST, so its absence means an unusual client,
+//!    and such a client can send `Origin`, JSON or a bearer token.
 //!
 //! A request carrying a `Bearer` token is exempt: no page can make a browser attach
 //! one, and this crate's extractors never fall back to the cookie when `Authorization`
 //! is present. Only `Bearer`: a browser *does* attach cached HTTP Basic credentials to
 //! a cross-site form post by itself, so `Authorization: Basic …` exempts nothing. And
 //! `POST /login`, which creates credentials and never reads `Authorization`, is checked
-//! whatever that header says ([`CsrfProtection::check_credential_route`]).
+//! whatever that header says ([`CsrfProtection::check_credential_route`]: a route that
+//! creates or changes credentials opts in with that one call).
 //!
 //! Why not a double-submit token: it needs a token in every form and every script,
 //! and a login form has no session to bind a token to, which is exactly where *login
@@ -32,6 +41,8 @@
 
 use axum::http::{header, HeaderMap, HeaderName, Method, Uri};
 use url::{Origin, Position, Url};
+
+use crate::media_type::is_exactly_json;
 
 /// `Sec-Fetch-Site`, named once (a `&str` name is parsed at every lookup).
 static SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
@@ -46,8 +57,8 @@ pub enum CsrfRejection {
     /// `Origin` (or `Referer`) names another origin, or is `null` or unreadable.
     #[error("request origin is not this site")]
     OriginMismatch,
-    /// Neither `Origin` nor `Referer`.
-    #[error("request has neither Origin nor Referer")]
+    /// Neither `Origin` nor `Referer`, and a body that is not `application/json`.
+    #[error("request has neither Origin nor Referer, and no JSON body")]
     MissingOrigin,
 }
 
@@ -72,11 +83,24 @@ impl CsrfRejection {
 ///
 /// headers.insert("origin", HeaderValue::from_static("https://evil.example"));
 /// assert!(csrf.check(&Method::POST, &uri, &headers).is_err());
+/// // The site is https (the default): the same host in another scheme is another origin.
+/// headers.insert("origin", HeaderValue::from_static("http://app.example"));
+/// assert!(csrf.check(&Method::POST, &uri, &headers).is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsrfProtection {
     allowed: Vec<Origin>,
+    https: bool,
+}
+
+impl Default for CsrfProtection {
+    fn default() -> Self {
+        CsrfProtection {
+            allowed: Vec::new(),
+            https: true,
+        }
+    }
 }
 
 /// An allowed origin that is not an `http(s)://host[:port]` URL.
@@ -85,9 +109,28 @@ pub struct CsrfProtection {
 pub struct InvalidOrigin(pub String);
 
 impl CsrfProtection {
-    /// Accepts requests whose origin is the one they were addressed to (`Host`).
+    /// Accepts requests whose origin is the one they were addressed to: `Host`, in the
+    /// site's scheme (`https` unless [`https(false)`](Self::https)).
     pub fn same_host() -> Self {
         CsrfProtection::default()
+    }
+
+    /// Whether the site is served over HTTPS (default `true`): the scheme the same-host
+    /// check expects. [`AuthState`](crate::AuthState) sets it from
+    /// [`WebConfig::https`](crate::WebConfig::https); call it only when using the
+    /// check on its own.
+    pub fn https(mut self, https: bool) -> Self {
+        self.https = https;
+        self
+    }
+
+    /// The scheme the same-host check expects.
+    fn site_scheme(&self) -> &'static str {
+        if self.https {
+            "https"
+        } else {
+            "http"
+        }
     }
 
     /// Accepts requests from `origin` (e.g. `https://app.example`); once any origin is
@@ -119,9 +162,12 @@ impl CsrfProtection {
         self.check_credential_route(method, uri, headers)
     }
 
-    /// Checks a request to a route that creates credentials (`/login`), which never
-    /// reads the `Authorization` header: no header exempts it, a bearer token neither
-    /// (a cross-site page could otherwise log a browser into another account).
+    /// Checks a request to a route that creates or changes credentials (`/login`, and
+    /// any such route of the application: this one call is its whole CSRF check), which
+    /// never reads the `Authorization` header: no header exempts it, a bearer token
+    /// neither (a cross-site page could otherwise log a browser into another account).
+    /// Like [`check`](Self::check), it lets a request with neither `Origin` nor
+    /// `Referer` through only when its body is `application/json`.
     pub fn check_credential_route(
         &self,
         method: &Method,
@@ -140,25 +186,30 @@ impl CsrfProtection {
         ) {
             (Some(origin), _) => origin,
             (None, Some(referer)) => referer,
+            // No page can send this cross-site without a CORS preflight, never granted.
+            (None, None) if is_exactly_json(headers) => return Ok(()),
             (None, None) => return Err(CsrfRejection::MissingOrigin),
         };
         let claimed_url = Url::parse(claimed).map_err(|_| CsrfRejection::OriginMismatch)?;
         let claimed = claimed_url.origin();
-        if !claimed.is_tuple() {
+        let Origin::Tuple(claimed_scheme, _, _) = &claimed else {
             return Err(CsrfRejection::OriginMismatch);
-        }
+        };
         if self.allowed.is_empty() {
+            if claimed_scheme != self.site_scheme() {
+                return Err(CsrfRejection::OriginMismatch);
+            }
             let host = addressed_host(uri, headers);
-            // The usual case: `Host` is exactly the claimed URL's own serialized
-            // `host[:port]`. Parsing `scheme://host/` would then give back the same
-            // host and port (a parsed URL's serialization parses to itself), so the
-            // origins are equal without a second parse.
+            // The usual case: the scheme is the site's and `Host` is exactly the claimed
+            // URL's own serialized `host[:port]`. Parsing `scheme://host/` would then
+            // give back the same host and port (a parsed URL's serialization parses to
+            // itself), so the origins are equal without a second parse.
             if host.is_some_and(|host| {
                 !host.is_empty() && host == &claimed_url[Position::BeforeHost..Position::AfterPort]
             }) {
                 return Ok(());
             }
-            if Some(&claimed) == self.addressed_origin(&claimed, host).as_ref() {
+            if Some(&claimed) == self.addressed_origin(host).as_ref() {
                 return Ok(());
             }
         } else if self.allowed.contains(&claimed) {
@@ -168,16 +219,13 @@ impl CsrfProtection {
     }
 
     /// The origin the request was addressed to: `host` (its `Host`, or the URI's
-    /// authority for HTTP/2) in the claimed origin's scheme.
-    fn addressed_origin(&self, claimed: &Origin, host: Option<&str>) -> Option<Origin> {
-        let Origin::Tuple(scheme, _, _) = claimed else {
-            return None;
-        };
+    /// authority for HTTP/2) in the site's scheme.
+    fn addressed_origin(&self, host: Option<&str>) -> Option<Origin> {
         let host = host?;
         if host.contains(['/', '@', '?', '#', '\\']) {
             return None;
         }
-        Url::parse(&format!("{scheme}://{host}/"))
+        Url::parse(&format!("{}://{host}/", self.site_scheme()))
             .ok()
             .map(|url| url.origin())
     }
@@ -237,9 +285,14 @@ mod tests {
 
     const HOST: (&str, &str) = ("host", "127.0.0.1:3000");
 
+    /// A site served over plain HTTP, as the tests' origins are.
+    fn http_site() -> CsrfProtection {
+        CsrfProtection::same_host().https(false)
+    }
+
     #[test]
     fn same_origin_posts_pass() {
-        let csrf = CsrfProtection::same_host();
+        let csrf = http_site();
         assert_eq!(
             check(
                 &csrf,
@@ -272,7 +325,7 @@ mod tests {
 
     #[test]
     fn cross_origin_posts_are_refused() {
-        let csrf = CsrfProtection::same_host();
+        let csrf = http_site();
         for origin in [
             "http://evil.example",
             "http://127.0.0.1:3001",
@@ -301,7 +354,7 @@ mod tests {
 
     #[test]
     fn origin_wins_over_a_matching_referer() {
-        let csrf = CsrfProtection::same_host();
+        let csrf = http_site();
         assert_eq!(
             check(
                 &csrf,
@@ -318,7 +371,7 @@ mod tests {
 
     #[test]
     fn fetch_metadata_cross_site_is_refused_even_with_a_good_origin() {
-        let csrf = CsrfProtection::same_host();
+        let csrf = http_site();
         assert_eq!(
             check(
                 &csrf,
@@ -335,7 +388,7 @@ mod tests {
 
     #[test]
     fn missing_origin_and_referer_is_refused() {
-        let csrf = CsrfProtection::same_host();
+        let csrf = http_site();
         assert_eq!(
             check(&csrf, Method::POST, &[HOST]),
             Err(CsrfRejection::MissingOrigin)
@@ -347,8 +400,110 @@ mod tests {
     }
 
     #[test]
+    fn a_json_body_without_origin_or_referer_passes_and_nothing_else_does() {
+        let csrf = http_site();
+        let login: Uri = "/login".parse().unwrap();
+        for content_type in ["application/json", "application/JSON; charset=utf-8"] {
+            let map = headers(&[HOST, ("content-type", content_type)]);
+            assert_eq!(csrf.check(&Method::POST, &login, &map), Ok(()));
+            assert_eq!(
+                csrf.check_credential_route(&Method::POST, &login, &map),
+                Ok(()),
+                "{content_type}"
+            );
+        }
+        for content_type in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "application/json-patch+json",
+        ] {
+            let map = headers(&[HOST, ("content-type", content_type)]);
+            assert_eq!(
+                csrf.check_credential_route(&Method::POST, &login, &map),
+                Err(CsrfRejection::MissingOrigin),
+                "{content_type}"
+            );
+        }
+        // JSON exempts nothing else: a bad origin or a cross-site fetch stays refused.
+        let map = headers(&[
+            HOST,
+            ("content-type", "application/json"),
+            ("origin", "http://evil.example"),
+        ]);
+        assert_eq!(
+            csrf.check_credential_route(&Method::POST, &login, &map),
+            Err(CsrfRejection::OriginMismatch)
+        );
+        let map = headers(&[
+            HOST,
+            ("content-type", "application/json"),
+            ("sec-fetch-site", "cross-site"),
+        ]);
+        assert_eq!(
+            csrf.check_credential_route(&Method::POST, &login, &map),
+            Err(CsrfRejection::CrossSite)
+        );
+    }
+
+    #[test]
+    fn the_scheme_is_the_sites() {
+        let http = http_site();
+        for origin in [
+            "ftp://127.0.0.1:3000",
+            "ws://127.0.0.1:3000",
+            "https://127.0.0.1:3000",
+            "wss://127.0.0.1:3000",
+        ] {
+            let mut map = headers(&[HOST]);
+            map.insert("origin", HeaderValue::from_str(origin).unwrap());
+            assert_eq!(
+                http.check(&Method::POST, &"/login".parse().unwrap(), &map),
+                Err(CsrfRejection::OriginMismatch),
+                "{origin} against an http site"
+            );
+            let mut map = headers(&[HOST]);
+            map.insert(
+                "referer",
+                HeaderValue::from_str(&format!("{origin}/")).unwrap(),
+            );
+            assert_eq!(
+                http.check(&Method::POST, &"/login".parse().unwrap(), &map),
+                Err(CsrfRejection::OriginMismatch),
+                "Referer {origin}/ against an http site"
+            );
+        }
+        let https = CsrfProtection::same_host();
+        for (host, origin, expected) in [
+            ("app.example", "https://app.example", true),
+            ("app.example", "https://app.example:443", true),
+            ("app.example:443", "https://app.example", true),
+            ("app.example:8443", "https://app.example:8443", true),
+            ("app.example", "http://app.example", false),
+            ("app.example:443", "http://app.example:443", false),
+            ("app.example", "wss://app.example", false),
+            ("app.example:80", "https://app.example:80", true),
+            ("app.example", "https://app.example:80", false),
+        ] {
+            let map = {
+                let mut map = HeaderMap::new();
+                map.insert("host", HeaderValue::from_str(host).unwrap());
+                map.insert("origin", HeaderValue::from_str(origin).unwrap());
+                map
+            };
+            assert_eq!(
+                https
+                    .check(&Method::POST, &"/login".parse().unwrap(), &map)
+                    .is_ok(),
+                expected,
+                "https site, Host: {host}, Origin: {origin}"
+            );
+        }
+    }
+
+    #[test]
     fn safe_methods_and_bearer_requests_are_not_checked() {
-        let csrf = CsrfProtection::same_host();
+        let csrf = http_site();
         for method in [Method::GET, Method::HEAD, Method::OPTIONS] {
             assert_eq!(
                 check(&csrf, method, &[HOST, ("origin", "http://evil.example")]),
@@ -363,7 +518,7 @@ mod tests {
 
     #[test]
     fn only_a_bearer_token_exempts_and_never_on_a_credential_route() {
-        let csrf = CsrfProtection::same_host();
+        let csrf = http_site();
         let cross_site = [HOST, ("origin", "http://evil.example")];
         // A browser attaches cached Basic credentials to a cross-site post by itself.
         for authorization in [
@@ -394,7 +549,7 @@ mod tests {
 
     #[test]
     fn forged_host_values_do_not_help() {
-        let csrf = CsrfProtection::same_host();
+        let csrf = http_site();
         assert_eq!(
             check(
                 &csrf,
@@ -414,13 +569,12 @@ mod tests {
 
     #[test]
     fn host_and_origin_are_compared_as_origins_not_as_text() {
-        let csrf = CsrfProtection::same_host();
+        let csrf = http_site();
         for (host, origin, expected) in [
             // Equal as text (the fast path) and equal after normalization.
             ("app.example", "http://app.example", true),
             ("app.example:8080", "http://app.example:8080", true),
             ("[::1]:3000", "http://[::1]:3000", true),
-            ("app.example", "https://app.example:443", true),
             ("APP.example", "http://app.example", true),
             ("app.example:80", "http://app.example", true),
             ("[0:0::1]:3000", "http://[::1]:3000", true),
@@ -430,6 +584,7 @@ mod tests {
                 true,
             ),
             // Different origins.
+            ("app.example", "https://app.example:443", false),
             ("app.example", "http://app.example:8080", false),
             ("app.example:8080", "http://app.example", false),
             ("app.example", "http://user@evil.example", false),
@@ -496,17 +651,14 @@ mod tests {
         }
     }
 
-    /// The same-host check without its fast path: both origins parsed and compared.
-    fn same_host_reference(host: &str, origin: &str) -> bool {
+    /// The same-host check without its fast path: both origins parsed and compared
+    /// (the site's origin carries the site's scheme).
+    fn same_host_reference(csrf: &CsrfProtection, host: &str, origin: &str) -> bool {
         let Ok(url) = Url::parse(origin) else {
             return false;
         };
         let claimed = url.origin();
-        claimed.is_tuple()
-            && CsrfProtection::same_host()
-                .addressed_origin(&claimed, Some(host))
-                .as_ref()
-                == Some(&claimed)
+        claimed.is_tuple() && csrf.addressed_origin(Some(host)).as_ref() == Some(&claimed)
     }
 
     proptest! {
@@ -523,15 +675,17 @@ mod tests {
             ],
             user in prop_oneof![Just(""), Just("u@"), Just("u:p@")],
             path in prop_oneof![Just(""), Just("/"), Just("/x?y#z")],
+            https in any::<bool>(),
         ) {
             let origin = format!("{scheme}{user}{}{path}", if same { &host } else { &other });
             let mut headers = HeaderMap::new();
             headers.insert("host", HeaderValue::from_str(&host).unwrap());
             headers.insert("origin", HeaderValue::from_str(&origin).unwrap());
-            let got = CsrfProtection::same_host()
+            let csrf = CsrfProtection::same_host().https(https);
+            let got = csrf
                 .check(&Method::POST, &"/login".parse().unwrap(), &headers)
                 .is_ok();
-            prop_assert_eq!(got, same_host_reference(&host, &origin), "Host: {}, Origin: {}", host, origin);
+            prop_assert_eq!(got, same_host_reference(&csrf, &host, &origin), "Host: {}, Origin: {}", host, origin);
         }
     }
 }

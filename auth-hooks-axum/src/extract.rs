@@ -8,7 +8,7 @@ use auth_hooks_flow::{AuthError, Authenticated, SessionData};
 use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum::http::{header, request::Parts, HeaderMap};
 
-use crate::{request_meta, AuthState, WebConfig, WebError};
+use crate::{request_meta, AuthState, DuplicateSessionCookie, WebConfig, WebError};
 
 /// How a request proved who it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +38,8 @@ impl AuthVia {
 /// revocation).
 ///
 /// As an extractor it answers 401 (`{"error": …}`, `WWW-Authenticate: Bearer`) when
-/// the request is not authenticated and 503 when a store cannot answer. Use
+/// the request is not authenticated, 400 when it carries the session cookie twice
+/// (see [`SessionCookie`](crate::SessionCookie)) and 503 when a store cannot answer. Use
 /// `Option<CurrentUser>` to accept anonymous requests, or
 /// [`LoginRequired`](crate::LoginRequired) to send browsers to the login page.
 #[derive(Debug, Clone)]
@@ -102,7 +103,8 @@ pub(crate) enum Presented {
 
 impl Presented {
     /// Reads the `Authorization` header, else the session cookie. An `Authorization`
-    /// header that is not `Bearer <token>` is refused outright.
+    /// header that is not `Bearer <token>` is refused outright (401), and so is a
+    /// request carrying the session cookie twice (400: neither is believed).
     pub(crate) fn read(headers: &HeaderMap, config: &WebConfig) -> Result<Self, WebError> {
         match headers.get(header::AUTHORIZATION) {
             Some(value) => {
@@ -119,10 +121,15 @@ impl Presented {
                     })?;
                 Ok(Presented::Bearer(token.to_owned()))
             }
-            None => Ok(config
-                .cookie
-                .read(headers)
-                .map_or(Presented::Nothing, Presented::Cookie)),
+            None => match config.cookie.read(headers) {
+                Ok(cookie) => Ok(cookie.map_or(Presented::Nothing, Presented::Cookie)),
+                Err(duplicate) => {
+                    tracing::warn!(reason = %duplicate, "request refused");
+                    Err(WebError::bad_request(
+                        DuplicateSessionCookie::CLIENT_MESSAGE,
+                    ))
+                }
+            },
         }
     }
 }

@@ -34,7 +34,8 @@ pub(crate) fn query_next(uri: &Uri) -> Option<String> {
 
 /// A logged-in user, or else: a browser (`Accept: text/html`, no `Authorization`) is
 /// sent to the login page with `303 See Other` and `?next=<this path and query>`
-/// (url-encoded); an API client gets 401 JSON. A store failure is a 503 either way.
+/// (url-encoded); an API client gets 401 JSON. A store failure is a 503 either way,
+/// a request carrying the session cookie twice a 400.
 ///
 /// ```ignore
 /// async fn dashboard(LoginRequired(user): LoginRequired) -> String {
@@ -60,9 +61,9 @@ where
         let browser =
             wants_html(&parts.headers) && !parts.headers.contains_key(header::AUTHORIZATION);
         match outcome {
-            Err(error) if error.status().is_server_error() || !browser => {
-                Err(error.into_response())
-            }
+            // A store failure, a bad bearer token, two session cookies: said as is (a
+            // redirect to the login page would not help a browser sending two cookies).
+            Err(error) => Err(error.into_response()),
             _ if browser => {
                 let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
                 Err(Redirect::to(&login_url(state.config().login_path(), target)).into_response())

@@ -28,6 +28,7 @@
 //! - [Client addresses behind proxies](TrustedProxies)
 //! - [The session cookie](SessionCookie)
 //! - [CSRF protection](csrf)
+//! - [Security headers](security_headers())
 //! - [Errors and status codes](WebError)
 //!
 //! # What hooks see
@@ -45,17 +46,19 @@ mod error;
 mod extract;
 mod flow_errors;
 mod guard;
+mod media_type;
 pub mod next;
 pub mod page;
 mod password_body;
 mod request_meta;
 mod routes;
+mod security_headers;
 mod state;
 
 pub use body::{BodyFormat, LoginBody, MAX_LOGIN_BODY};
 pub use client_ip::{InvalidProxy, TrustedProxies};
 pub use config::{Registration, WebConfig};
-pub use cookie::SessionCookie;
+pub use cookie::{DuplicateSessionCookie, SessionCookie};
 pub use csrf::{CsrfProtection, CsrfRejection, InvalidOrigin};
 pub use error::WebError;
 pub use extract::{AuthVia, CurrentUser, HookRequest, UserRecord};
@@ -63,4 +66,5 @@ pub use guard::{LoginRequired, RedirectIfAuthenticated};
 pub use password_body::PasswordChangeBody;
 pub use request_meta::{request_meta, MAX_USER_AGENT};
 pub use routes::{csrf_guard, routes};
+pub use security_headers::{security_headers, CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SECURITY};
 pub use state::AuthState;

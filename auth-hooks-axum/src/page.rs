@@ -1,5 +1,6 @@
 //! The built-in pages: a login form and a "signed in as" page. Plain HTML, every value
-//! escaped by `maud`.
+//! escaped by `maud`, no script; their one inline stylesheet is allowed by its hash in
+//! the [content security policy](crate::security_headers()).
 
 use auth_hooks_flow::SessionData;
 use maud::{html, Markup, DOCTYPE};
@@ -20,6 +21,15 @@ pub struct LoginPage<'a> {
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:24rem;margin:3rem auto;padding:0 1rem}\
 label{display:block;margin:.6rem 0 .2rem}input[type=text],input[type=password]{width:100%;padding:.4rem}\
 button{margin-top:1rem;padding:.4rem 1rem}.error{color:#a00;font-weight:600}";
+
+/// The base64 SHA-256 of [`STYLE`], as the content security policy names it: a macro,
+/// for `concat!` (a test recomputes it: change the style and the test says the new hash).
+macro_rules! style_hash {
+    () => {
+        "uL4BgzmzboQRjftk3lI7io4ypnJDTveSnNM6ksavBEs="
+    };
+}
+pub(crate) use style_hash;
 
 fn layout(title: &str, body: Markup) -> Markup {
     html! {
@@ -110,6 +120,24 @@ mod tests {
         );
         assert!(page.contains("&lt;script&gt;"));
         assert!(page.contains(r#"value="/me?a=&quot;b&quot;""#), "{page}");
+    }
+
+    #[test]
+    fn the_inline_stylesheet_has_the_hash_the_policy_allows() {
+        use base64::Engine;
+        use sha2::Digest;
+        let page = login_page(&WebConfig::default(), &LoginPage::default()).into_string();
+        let style = page
+            .split_once("<style>")
+            .and_then(|(_, rest)| rest.split_once("</style>"))
+            .map(|(style, _)| style)
+            .expect("the page has one stylesheet");
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style));
+        assert_eq!(hash, style_hash!());
+        assert!(
+            !page.contains("<script") && !page.contains(" style="),
+            "{page}"
+        );
     }
 
     #[test]

@@ -29,11 +29,14 @@ impl AuthState {
     }
 
     /// State for a flow already shared. A "remember me" cookie lives as long as the
-    /// flow's sessions, unless the config's cookie says otherwise.
+    /// flow's sessions, unless the config's cookie says otherwise; the CSRF check and
+    /// the cookie's name follow [`WebConfig::https`].
     pub fn shared(flow: Arc<AuthFlow>, mut config: WebConfig) -> Self {
         if let Some(sessions) = flow.sessions() {
             config.cookie = config.cookie.default_remember_for(sessions.config().ttl);
         }
+        config.csrf = config.csrf.https(config.https);
+        config.cookie = config.cookie.served_over_https(config.https);
         AuthState {
             flow,
             config: Arc::new(config),

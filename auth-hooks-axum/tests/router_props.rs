@@ -47,7 +47,7 @@ fn app() -> Router {
             .extension(Lockout::new(Arc::new(MemoryAttemptStore::new())))
             .build()
             .unwrap();
-        routes(AuthState::new(flow, WebConfig::default()))
+        routes(AuthState::new(flow, WebConfig::default().https(false)))
     })
     .clone()
 }

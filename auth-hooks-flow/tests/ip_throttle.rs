@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use auth_hooks::RequestMeta;
-use auth_hooks_flow::builtin::ip_throttle::THROTTLED_MESSAGE;
+use auth_hooks_flow::builtin::ip_throttle::{MissingClientAddress, THROTTLED_MESSAGE};
 use auth_hooks_flow::{AuthFlow, Credentials, FlowConfigError, LoginError, ManualClock};
 use auth_hooks_test_support::flow::{
     ip_throttled, ip_throttled_flow, IP_THROTTLE_LIMIT as LIMIT, PASSWORD,
@@ -115,4 +115,42 @@ fn without_its_extension_the_flow_does_not_build() {
         "{err:?}"
     );
     assert!(err.to_string().contains("IpThrottle::new(store)"), "{err}");
+}
+
+/// A gate that cannot key fails closed: without a client address (an app served
+/// without `ConnectInfo`) the login is refused with a failure saying what to configure,
+/// not let through unthrottled.
+#[test]
+fn a_login_without_a_client_address_is_refused_saying_what_to_configure() {
+    let flow = ip_throttled(&ManualClock::starting_now(), true);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let (err, logs) = auth_hooks_test_support::logs::capture_logs(|| {
+        runtime.block_on(flow.login(
+            Credentials::password("ada", PASSWORD),
+            RequestMeta::new("POST", "/login"),
+        ))
+    });
+    let err = err.map(drop).unwrap_err();
+    let LoginError::HookFailed(failure) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(failure.hook, "auth_hooks_flow::builtin::ip_throttle::check");
+    let cause = failure.hook_error().expect("the hook returned an error");
+    assert!(
+        cause.downcast_ref::<MissingClientAddress>().is_some(),
+        "{cause}"
+    );
+    let cause = cause.to_string();
+    assert!(
+        cause.contains("into_make_service_with_connect_info") && cause.contains("client_ip"),
+        "{cause}"
+    );
+    assert!(
+        logs.contains("ERROR") && logs.contains("into_make_service_with_connect_info"),
+        "the log says what to configure: {logs}"
+    );
+    // With an address the same login goes through.
+    runtime.block_on(ada_from(&flow, "198.51.100.7")).unwrap();
 }

@@ -11,7 +11,7 @@ use auth_hooks_flow::{
     UserStore,
 };
 use auth_hooks_test_support::flow::{request, Fixture, FixtureOptions, PASSWORD};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 const NEW_PASSWORD: &str = "a new and long password";
 

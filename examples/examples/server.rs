@@ -11,9 +11,15 @@
 //! with a wrong one she gets "Invalid username or password." like anyone else.
 //!
 //! Everything is stored in SQLite: users, sessions (as keyed hashes), the JTI blocklist
-//! and failure counters, in `auth-hooks-demo.sqlite` in the system's temporary
-//! directory (`AUTH_HOOKS_DEMO_DB=<path>` for another file, `:memory:` for none). The
-//! session key is random per start, so a restart logs everybody out.
+//! and failure counters, in a new directory of the system's temporary directory that
+//! only the demo's user can read (mode 0700, a random name, removed when the demo
+//! exits normally; `AUTH_HOOKS_DEMO_DB=<path>` for another file, `:memory:` for none). The
+//! session key is random per start, so a restart logs everybody out anyway. Sessions
+//! end after 30 minutes idle or 8 hours in all (OWASP's guidance for a low-risk
+//! application; the library's defaults, 24 hours and 7 days, are longer).
+//!
+//! From a terminal (a JSON body needs no `Origin`):
+//! `curl -i http://127.0.0.1:3000/login -H 'Content-Type: application/json' -d '{"username": "ada", "password": "correct horse battery staple"}'`
 //!
 //! `AUTH_HOOKS_POLICIES='{"on_login": "raise"}'` sets the hooks' error policies; a bad
 //! phase or value stops the start with a message naming it.
@@ -29,8 +35,8 @@ use auth_hooks_axum::{routes, AuthState, WebConfig};
 use auth_hooks_flow::builtin::ip_throttle::IpThrottle;
 use auth_hooks_flow::builtin::lockout::Lockout;
 use auth_hooks_flow::{
-    AuthFlow, JwtKeys, PasswordBackend, PasswordHasher, PasswordUser, SessionKey, SessionManager,
-    TokenManager,
+    AuthFlow, JwtKeys, PasswordBackend, PasswordHasher, PasswordUser, SessionConfig, SessionKey,
+    SessionManager, TokenManager,
 };
 use auth_hooks_sqlite::SqliteStore;
 use axum::response::Redirect;
@@ -74,16 +80,48 @@ mod security {
     }
 }
 
-/// Opens the demo's SQLite database and seeds its users: ada may sign in, mallory is
-/// suspended. Seeding replaces them, so a restart resets their passwords.
-async fn store(hasher: &PasswordHasher) -> Result<Arc<SqliteStore>, Box<dyn std::error::Error>> {
-    let location = std::env::var_os("AUTH_HOOKS_DEMO_DB")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join("auth-hooks-demo.sqlite"));
+/// Where the database lives: `AUTH_HOOKS_DEMO_DB`, or else a new directory with a
+/// random name that only this user may enter (mode 0700), in the temporary directory:
+/// never a predictable path in a directory every user shares. The directory goes when
+/// the returned guard drops (at the end of `main`).
+fn database_location(
+) -> Result<(std::path::PathBuf, Option<tempfile::TempDir>), Box<dyn std::error::Error>> {
+    if let Some(location) = std::env::var_os("AUTH_HOOKS_DEMO_DB") {
+        return Ok((location.into(), None));
+    }
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("auth-hooks-demo-");
+    // tempfile creates directories with the default permissions (0755 under the usual
+    // umask): ask for the owner's only, and check that is what we got.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    let dir = builder.tempdir()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = dir.path().metadata()?.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(
+                format!("{} is open to other users ({mode:o})", dir.path().display()).into(),
+            );
+        }
+    }
+    Ok((dir.path().join("demo.sqlite"), Some(dir)))
+}
+
+/// Opens the demo's SQLite database at `location` and seeds its users: ada may sign
+/// in, mallory is suspended. Seeding replaces them, so a restart resets their passwords.
+async fn store(
+    location: &std::path::Path,
+    hasher: &PasswordHasher,
+) -> Result<Arc<SqliteStore>, Box<dyn std::error::Error>> {
     let store = if location.as_os_str() == ":memory:" {
         SqliteStore::open_in_memory()?
     } else {
-        SqliteStore::open(&location)?
+        SqliteStore::open(location)?
     };
     println!("storing in SQLite: {}", store.location());
     store
@@ -124,11 +162,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .with_policies(policies()?);
 
     let hasher = PasswordHasher::owasp();
-    let store = store(&hasher).await?;
+    let (location, _private_dir) = database_location()?;
+    let store = store(&location, &hasher).await?;
     // Random keys: fine for a demo; a real application loads them from its secrets.
     let flow = AuthFlow::builder(PasswordBackend::new(store.clone(), hasher))
         .hooks(hooks)
-        .sessions(SessionManager::new(SessionKey::generate()?, store.clone()))
+        .sessions(
+            SessionManager::new(SessionKey::generate()?, store.clone()).with_config(
+                // OWASP's session guidance for a low-risk application: an idle timeout
+                // of 15-30 minutes, an absolute one of a working day (4-8 hours).
+                SessionConfig::default()
+                    .idle_timeout(Duration::from_secs(30 * 60))
+                    .ttl(Duration::from_secs(8 * 3600)),
+            ),
+        )
         .tokens(TokenManager::new(JwtKeys::hs256_random()?, store.clone()))
         .extension(IpThrottle::new(store.clone()))
         .extension(Lockout::new(store))
@@ -138,7 +185,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .route("/", get(|| async { Redirect::to("/me") }))
         .merge(routes(AuthState::new(
             flow,
-            WebConfig::default().me_shows_session_data(true),
+            // Plain HTTP on 127.0.0.1: `http://` origins, the cookie named `session`,
+            // no HSTS. Behind TLS, leave `https` at its default (true).
+            WebConfig::default()
+                .https(false)
+                .me_shows_session_data(true),
         )));
 
     let port = match std::env::var("PORT") {

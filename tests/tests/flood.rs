@@ -176,7 +176,8 @@ fn a_login_flood_is_refused_or_answered_in_bounded_memory_and_me_stays_fast() {
         .unwrap();
 
     let server_runtime = runtime(2);
-    let server = server_runtime.block_on(TestServer::start(flow, WebConfig::default()));
+    let server =
+        server_runtime.block_on(TestServer::start(flow, WebConfig::default().https(false)));
     let client_runtime = runtime(2);
     client_runtime.block_on(async {
         tokio::time::timeout(BUDGET, flood(&server, threads))

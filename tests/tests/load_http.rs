@@ -392,7 +392,7 @@ async fn a_thousand_concurrent_logins_run_every_hook_once_and_get_distinct_valid
 
         let fixture = fixture(hooks);
         let sessions = fixture.flow.sessions().unwrap().clone();
-        let (server, stores) = serve(fixture, WebConfig::default()).await;
+        let (server, stores) = serve(fixture, WebConfig::default().https(false)).await;
         let http = load_client();
         let (url, origin) = (server.url("/login"), server.origin());
 
@@ -545,7 +545,7 @@ async fn a_thousand_concurrent_logouts_run_on_logout_once_each_and_revoke_every_
 
         let fixture = fixture(hooks);
         let sessions = fixture.flow.sessions().unwrap().clone();
-        let (server, stores) = serve(fixture, WebConfig::default()).await;
+        let (server, stores) = serve(fixture, WebConfig::default().https(false)).await;
         let http = load_client();
         let origin = server.origin();
 
@@ -640,7 +640,7 @@ async fn instance(store: RedisStore, tally: &Arc<HookTally>, name: &'static str)
         ))
         .build()
         .unwrap();
-    TestServer::start(flow, WebConfig::default()).await
+    TestServer::start(flow, WebConfig::default().https(false)).await
 }
 
 /// The access and refresh tokens of a reply.

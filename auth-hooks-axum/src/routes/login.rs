@@ -97,6 +97,10 @@ impl FromRequestParts<AuthState> for LoginHeaders {
                 .config()
                 .cookie
                 .read(&parts.headers)
+                // Two session cookies: neither is known to be this client's, so the
+                // login ends neither (and a later request with both is refused).
+                .ok()
+                .flatten()
                 .and_then(|c| SessionId::parse(&c).ok()),
         })
     }

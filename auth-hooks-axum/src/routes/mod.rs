@@ -8,12 +8,12 @@ mod refresh;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, Uri};
-use axum::middleware::Next;
+use axum::middleware::{map_response_with_state, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::{AuthState, CsrfRejection, WebError};
+use crate::{security_headers, AuthState, CsrfRejection, WebError};
 
 /// The authentication routes, at the paths of the state's [`WebConfig`](crate::WebConfig):
 ///
@@ -25,8 +25,10 @@ use crate::{AuthState, CsrfRejection, WebError};
 /// | `GET /me` | the user, as JSON or (for browsers) a page; anonymous browsers go to the login page |
 /// | `POST /refresh` | exchanges `{"refresh_token": …}` for a new token pair |
 ///
+/// Every response carries the [security headers](crate::security_headers()).
+///
 /// Serve with `into_make_service_with_connect_info::<SocketAddr>()` so hooks see the
-/// client's address.
+/// client's address (the built-in IP throttle refuses logins without one).
 pub fn routes<S>(state: AuthState) -> Router<S> {
     let config = state.config().clone();
     // POST /login and /logout check CSRF with the `SameSite` extractor, first of their
@@ -39,6 +41,7 @@ pub fn routes<S>(state: AuthState) -> Router<S> {
         .route(config.logout_path(), post(logout::post_logout))
         .route(config.me_path(), get(me::get_me))
         .route(config.refresh_path(), post(refresh::post_refresh))
+        .layer(map_response_with_state(state.clone(), security_headers))
         .with_state(state)
 }
 

@@ -21,8 +21,12 @@
 //! tokens is counted and blocked like one guessing passwords.
 //!
 //! The address is the request's `client_ip`, as the web layer resolved it (through
-//! trusted proxies only), IPv6 counted per /64; a request without one is not throttled
-//! (serve axum with `into_make_service_with_connect_info`).
+//! trusted proxies only), IPv6 counted per /64. A request without one is refused, not
+//! let through unthrottled: `check` fails with [`MissingClientAddress`], logged as an
+//! error saying what to configure (serve axum with
+//! `into_make_service_with_connect_info::<SocketAddr>()`, or set
+//! `RequestMeta::client_ip` when calling the flow yourself); under the gates' default
+//! `raise` policy the login is refused (fail closed), as with a missing extension.
 //!
 //! Mind shared addresses: everyone behind one NAT (an office, a campus, carrier-grade
 //! NAT) shares a count, and behind a reverse proxy that is not configured as trusted
@@ -120,11 +124,43 @@ fn throttle<'a>(
     required(ctx, MissingExtension { hook, ..MISSING })
 }
 
+/// The throttle was asked to count a request that has no client address.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "auth hook `{hook}` needs the client's address and the request has none: {}",
+    Self::FIX
+)]
+pub struct MissingClientAddress {
+    /// The hook.
+    pub hook: &'static str,
+}
+
+impl MissingClientAddress {
+    /// What to configure.
+    pub const FIX: &'static str = "serve axum with \
+        into_make_service_with_connect_info::<SocketAddr>() (behind a proxy, configure \
+        TrustedProxies), or set RequestMeta::client_ip when calling the flow directly";
+
+    fn report(self) -> Self {
+        tracing::error!(
+            hook = self.hook,
+            "the IP throttle cannot count a request without a client address, so it \
+             refuses it: {}",
+            Self::FIX
+        );
+        self
+    }
+}
+
 /// Refuses a blocked client address, else reserves the attempt before any password is
-/// checked.
+/// checked. A request without a client address fails with [`MissingClientAddress`].
 #[before_authenticate(priority = 900100)]
 pub async fn check(ctx: &AuthHookContext) -> Result<(), HookError> {
-    let throttle = throttle(ctx, "auth_hooks_flow::builtin::ip_throttle::check")?;
+    const HOOK: &str = "auth_hooks_flow::builtin::ip_throttle::check";
+    let throttle = throttle(ctx, HOOK)?;
+    if IpThrottle::key(ctx).is_none() {
+        return Err(MissingClientAddress { hook: HOOK }.report().into());
+    }
     throttle
         .0
         .gate(
@@ -136,7 +172,8 @@ pub async fn check(ctx: &AuthHookContext) -> Result<(), HookError> {
 }
 
 /// Takes back the attempt once its password (or its refresh token) was verified;
-/// earlier failures stay.
+/// earlier failures stay. (A request without a client address never gets here: `check`
+/// refused it.)
 #[before_login(priority = 900100)]
 #[on_refresh(priority = 900100)]
 #[on_password_change(priority = 900100)]

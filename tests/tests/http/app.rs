@@ -70,7 +70,7 @@ async fn transfer(user: CurrentUser) -> String {
 async fn an_application_guards_its_own_routes() {
     let auth = AuthState::new(
         Fixture::new(AuthHookRegistry::new()).flow,
-        WebConfig::default(),
+        WebConfig::default().https(false),
     );
     let state = AppState {
         auth: auth.clone(),
@@ -208,7 +208,7 @@ fn hook_failure_details_go_to_the_log_and_never_to_the_client() {
                     ))
                 })
                 .unwrap();
-            let (server, _) = serve(Fixture::new(hooks), WebConfig::default()).await;
+            let (server, _) = serve(Fixture::new(hooks), WebConfig::default().https(false)).await;
             let response = client()
                 .post(server.url("/login"))
                 .header(ORIGIN, server.origin())
@@ -239,7 +239,7 @@ async fn a_failing_on_logout_hook_still_logs_out() {
         })
         .unwrap();
     hooks.set_policy(Phase::OnLogout, auth_hooks::ErrorPolicy::Raise);
-    let (server, stores) = serve(Fixture::new(hooks), WebConfig::default()).await;
+    let (server, stores) = serve(Fixture::new(hooks), WebConfig::default().https(false)).await;
     let http = client();
     let login = http
         .post(server.url("/login"))

@@ -244,7 +244,7 @@ async fn browser_logs_in_sees_me_logs_out_and_sees_wrong_password_errors() {
             },
         )
         .unwrap();
-    let (server, _) = serve(Fixture::new(hooks), WebConfig::default()).await;
+    let (server, _) = serve(Fixture::new(hooks), WebConfig::default().https(false)).await;
     let driver = start_driver(&chromedriver);
     let profile = std::env::temp_dir().join(format!("auth-hooks-chromium-{}", std::process::id()));
     std::fs::create_dir_all(&profile).unwrap();

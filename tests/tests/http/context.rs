@@ -47,7 +47,9 @@ fn inspecting_hooks(seen: &Arc<Mutex<Vec<Seen>>>) -> AuthHookRegistry {
 #[tokio::test]
 async fn hooks_see_request_metadata_and_no_secret() {
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let config = WebConfig::default().trusted_proxies("127.0.0.1".parse().unwrap());
+    let config = WebConfig::default()
+        .https(false)
+        .trusted_proxies("127.0.0.1".parse().unwrap());
     let (server, _) = serve(Fixture::new(inspecting_hooks(&seen)), config).await;
     let http = client();
 
@@ -164,7 +166,11 @@ async fn hooks_see_request_metadata_and_no_secret() {
 #[tokio::test]
 async fn without_trusted_proxies_forwarded_headers_are_ignored() {
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let (server, _) = serve(Fixture::new(inspecting_hooks(&seen)), WebConfig::default()).await;
+    let (server, _) = serve(
+        Fixture::new(inspecting_hooks(&seen)),
+        WebConfig::default().https(false),
+    )
+    .await;
     let response = client()
         .post(server.url("/login"))
         .header(ORIGIN, server.origin())

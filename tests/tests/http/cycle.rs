@@ -14,7 +14,11 @@ use serde_json::{json, Value};
 use tests::http_support::{client, cookie_value, serve, set_cookie, Stores, TestServer};
 
 async fn server() -> (TestServer, Stores) {
-    serve(Fixture::new(AuthHookRegistry::new()), WebConfig::default()).await
+    serve(
+        Fixture::new(AuthHookRegistry::new()),
+        WebConfig::default().https(false),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -314,7 +318,9 @@ async fn login_replaces_the_session_the_client_came_with() {
 #[tokio::test]
 async fn what_on_login_stores_with_the_session_is_on_me_by_cookie_when_asked() {
     let hooks = enriching_hooks();
-    let config = WebConfig::default().me_shows_session_data(true);
+    let config = WebConfig::default()
+        .https(false)
+        .me_shows_session_data(true);
     let (server, _) = serve(Fixture::new(hooks), config).await;
     let http = client();
     let login = http
@@ -370,7 +376,11 @@ async fn what_on_login_stores_with_the_session_is_on_me_by_cookie_when_asked() {
     server.stop().await;
 
     // Off by default: the data stays on the server.
-    let (server, _) = serve(Fixture::new(enriching_hooks()), WebConfig::default()).await;
+    let (server, _) = serve(
+        Fixture::new(enriching_hooks()),
+        WebConfig::default().https(false),
+    )
+    .await;
     let login = http
         .post(server.url("/login"))
         .header(ORIGIN, server.origin())
@@ -433,7 +443,7 @@ async fn claims_from_hooks_survive_refresh_over_http_and_on_refresh_can_refuse()
             },
         )
         .unwrap();
-    let (server, _) = serve(Fixture::new(hooks), WebConfig::default()).await;
+    let (server, _) = serve(Fixture::new(hooks), WebConfig::default().https(false)).await;
     let http = client();
     let body: Value = http
         .post(server.url("/login"))

@@ -78,8 +78,11 @@ async fn until(what: &str, done: impl Fn() -> bool) {
 async fn a_client_gone_mid_before_login_leaves_no_session_under_either_policy() {
     for policy in [ErrorPolicy::Raise, ErrorPolicy::Log] {
         let progress = Arc::new(Progress::default());
-        let (server, stores) =
-            serve(Fixture::new(hooks(&progress, policy)), WebConfig::default()).await;
+        let (server, stores) = serve(
+            Fixture::new(hooks(&progress, policy)),
+            WebConfig::default().https(false),
+        )
+        .await;
 
         let mut socket = TcpStream::connect(server.addr).await.unwrap();
         socket
@@ -117,7 +120,7 @@ async fn the_same_login_kept_open_succeeds_so_the_test_above_can_fail() {
     let progress = Arc::new(Progress::default());
     let (server, stores) = serve(
         Fixture::new(hooks(&progress, ErrorPolicy::Raise)),
-        WebConfig::default(),
+        WebConfig::default().https(false),
     )
     .await;
     let response = tests::http_support::client()
@@ -139,7 +142,7 @@ async fn a_client_gone_mid_on_login_leaves_no_valid_session_or_token() {
     let started = Arc::new(AtomicUsize::new(0));
     let mut hooks = AuthHookRegistry::new();
     register_stuck_hook(&mut hooks, "on_login", "slow_audit", &started);
-    let (server, stores) = serve(Fixture::new(hooks), WebConfig::default()).await;
+    let (server, stores) = serve(Fixture::new(hooks), WebConfig::default().https(false)).await;
     let mut socket = TcpStream::connect(server.addr).await.unwrap();
     socket
         .write_all(raw_login(&server).as_bytes())

@@ -51,7 +51,7 @@ async fn server() -> TestServer {
             .add(id, login, PASSWORD, &PasswordHasher::for_tests())
             .unwrap();
     }
-    serve(fx, WebConfig::default()).await.0
+    serve(fx, WebConfig::default().https(false)).await.0
 }
 
 async fn login(server: &TestServer, body: Value) -> Response {
@@ -172,7 +172,7 @@ async fn session_store_down_is_503_for_login_and_me() {
             ..FixtureOptions::default()
         },
     );
-    let (server, _) = serve(fixture, WebConfig::default()).await;
+    let (server, _) = serve(fixture, WebConfig::default().https(false)).await;
     let response = login(&server, json!({ "username": "ada", "password": PASSWORD })).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(cookie_value(response.headers(), "session").is_none());
@@ -225,7 +225,7 @@ async fn attempt_store_down_is_503_not_a_rejection() {
             ..FixtureOptions::default()
         },
     );
-    let (server, stores) = serve(fixture, WebConfig::default()).await;
+    let (server, stores) = serve(fixture, WebConfig::default().https(false)).await;
     for password in [PASSWORD, "wrong"] {
         let response = login(&server, json!({ "username": "ada", "password": password })).await;
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
@@ -338,7 +338,7 @@ async fn form_errors_render_the_page_with_the_message_and_status() {
 
 #[tokio::test]
 async fn bad_authorization_headers_are_401_never_a_cookie_fallback() {
-    let (server, _) = serve(Fixture::new(hooks()), WebConfig::default()).await;
+    let (server, _) = serve(Fixture::new(hooks()), WebConfig::default().https(false)).await;
     let login = login(&server, json!({ "username": "ada", "password": PASSWORD })).await;
     let cookie = cookie_value(login.headers(), "session").unwrap();
     for header in ["Basic YWRhOnB3", "Bearer", "Bearer not.a.jwt", "garbage"] {
@@ -365,7 +365,7 @@ async fn blocklist_down_is_503_for_bearer_requests_never_a_pass() {
             ..FixtureOptions::default()
         },
     );
-    let (server, _) = serve(fixture, WebConfig::default()).await;
+    let (server, _) = serve(fixture, WebConfig::default().https(false)).await;
     let response = login(&server, json!({ "username": "ada", "password": PASSWORD })).await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();

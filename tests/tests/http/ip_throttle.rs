@@ -17,6 +17,7 @@ async fn over_http_a_blocked_client_gets_429_with_retry_after() {
     let server = TestServer::start(
         ip_throttled(&ManualClock::starting_now(), true),
         WebConfig::default()
+            .https(false)
             .trusted_proxies(TrustedProxies::new([IpAddr::from([127, 0, 0, 1]).into()])),
     )
     .await;

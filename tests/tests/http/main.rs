@@ -5,10 +5,12 @@
 mod app;
 mod browser;
 mod context;
+mod cookies;
 mod csrf;
 mod cycle;
 mod disconnect;
 mod errors;
+mod headers;
 mod ip_throttle;
 mod next;
 mod outages;

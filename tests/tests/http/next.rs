@@ -9,9 +9,12 @@ use reqwest::StatusCode;
 use tests::http_support::{client, cookie_value, serve, TestServer};
 
 async fn server() -> TestServer {
-    serve(Fixture::new(AuthHookRegistry::new()), WebConfig::default())
-        .await
-        .0
+    serve(
+        Fixture::new(AuthHookRegistry::new()),
+        WebConfig::default().https(false),
+    )
+    .await
+    .0
 }
 
 /// Where a form login with `next` redirects to.

@@ -141,7 +141,7 @@ async fn a_redis_outage_is_503_over_http_and_the_server_recovers_by_itself() {
     // Users, sessions, blocklist and failure counters (lockout) all on this Redis.
     let server = TestServer::start(
         flow_on(store.clone(), &ManualClock::starting_now()),
-        WebConfig::default(),
+        WebConfig::default().https(false),
     )
     .await;
     let (cookie, bearer) = logged_in(login_json(&server, PASSWORD, None).await).await;
@@ -244,7 +244,7 @@ async fn unwritable_sqlite_is_503_over_http_writes_nothing_and_recovers() {
     }
     let server = TestServer::start(
         flow_on(store.clone(), &ManualClock::starting_now()),
-        WebConfig::default(),
+        WebConfig::default().https(false),
     )
     .await;
     let (cookie, _) = logged_in(login_json(&server, PASSWORD, None).await).await;
@@ -343,7 +343,7 @@ async fn on_login_raise_leaves_nothing(
         ))
         .build()
         .unwrap();
-    let server = TestServer::start(flow, WebConfig::default()).await;
+    let server = TestServer::start(flow, WebConfig::default().https(false)).await;
 
     let (cookie, _) = logged_in(login_json(&server, PASSWORD, None).await).await;
     assert_eq!(sessions.list_for_user("u-ada").await.unwrap().len(), 1);

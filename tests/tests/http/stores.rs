@@ -65,7 +65,7 @@ where
         ))
         .build()
         .unwrap();
-    let server = TestServer::start(flow, WebConfig::default()).await;
+    let server = TestServer::start(flow, WebConfig::default().https(false)).await;
     let http = client();
 
     let login = http

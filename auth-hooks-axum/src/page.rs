@@ -1,10 +1,12 @@
-//! The built-in pages: a login form and a "signed in as" page. Plain HTML, every value
+//! The built-in pages: login, registration, password change and "signed in as". Plain
+//! HTML, every value
 //! escaped by `maud`, no script; their one inline stylesheet is allowed by its hash in
 //! the [content security policy](crate::security_headers()).
 
 use auth_hooks_flow::SessionData;
 use maud::{html, Markup, DOCTYPE};
 
+use crate::config::Registration;
 use crate::WebConfig;
 
 /// What the login page shows besides the form.
@@ -66,6 +68,88 @@ pub fn login_page(config: &WebConfig, page: &LoginPage<'_>) -> Markup {
                 }
                 button type="submit" id="submit" { "Sign in" }
             }
+            @if config.registration != Registration::Closed {
+                p { "New here? " a id="register-link" href=(config.register_path()) { "Create an account" } }
+            }
+        },
+    )
+}
+
+/// What the registration page shows besides the form.
+#[derive(Debug, Default, Clone)]
+pub struct RegisterPage<'a> {
+    /// An error to show above the form (already client-safe).
+    pub error: Option<&'a str>,
+    /// The login name to fill in again after a refused attempt.
+    pub username: Option<&'a str>,
+    /// The e-mail address to fill in again.
+    pub email: Option<&'a str>,
+}
+
+/// The registration form, posting to the configured register path.
+pub fn register_page(config: &WebConfig, page: &RegisterPage<'_>) -> Markup {
+    layout(
+        "Create an account",
+        html! {
+            h1 { "Create an account" }
+            @if let Some(error) = page.error {
+                p.error id="error" role="alert" { (error) }
+            }
+            form id="register" method="post" action=(config.register_path()) {
+                label for="username" { "Username" }
+                input type="text" id="username" name="username" autocomplete="username" required value=[page.username];
+                label for="email" { "E-mail (optional)" }
+                input type="text" id="email" name="email" autocomplete="email" value=[page.email];
+                label for="password" { "Password (at least 8 characters)" }
+                input type="password" id="password" name="password" autocomplete="new-password" required minlength="8";
+                button type="submit" id="submit" { "Create account" }
+            }
+            p { "Have an account? " a href=(config.login_path()) { "Sign in" } }
+        },
+    )
+}
+
+/// The page after a registration was accepted: the same for a new name and a taken one.
+pub fn registered_page(config: &WebConfig, message: &str) -> Markup {
+    layout(
+        "Account created",
+        html! {
+            h1 { "Thank you" }
+            p id="notice" role="status" { (message) }
+            p { a id="login-link" href=(config.login_path()) { "Sign in" } }
+        },
+    )
+}
+
+/// What the password change page shows besides the form.
+#[derive(Debug, Default, Clone)]
+pub struct PasswordPage<'a> {
+    /// An error to show above the form (already client-safe).
+    pub error: Option<&'a str>,
+    /// A notice to show (the password was changed).
+    pub notice: Option<&'a str>,
+}
+
+/// The password change form, posting to the configured password path.
+pub fn password_page(config: &WebConfig, page: &PasswordPage<'_>) -> Markup {
+    layout(
+        "Change your password",
+        html! {
+            h1 { "Change your password" }
+            @if let Some(error) = page.error {
+                p.error id="error" role="alert" { (error) }
+            }
+            @if let Some(notice) = page.notice {
+                p id="notice" role="status" { (notice) }
+            }
+            form id="password" method="post" action=(config.password_path()) {
+                label for="current_password" { "Current password" }
+                input type="password" id="current_password" name="current_password" autocomplete="current-password" required;
+                label for="new_password" { "New password (at least 8 characters)" }
+                input type="password" id="new_password" name="new_password" autocomplete="new-password" required minlength="8";
+                button type="submit" id="submit" { "Change password" }
+            }
+            p { a href=(config.me_path()) { "Back to your account" } }
         },
     )
 }
@@ -92,6 +176,7 @@ pub fn me_page(
                     }
                 }
             }
+            p { a id="password-link" href=(config.password_path()) { "Change your password" } }
             form id="logout" method="post" action=(config.logout_path()) {
                 button type="submit" id="logout-button" { "Sign out" }
             }

@@ -10,6 +10,11 @@
 //! (password `mallory's password`) is suspended: with her password she is told so;
 //! with a wrong one she gets "Invalid username or password." like anyone else.
 //!
+//! Create an account at `/register` (linked from the login page): a new name and a
+//! taken one get the same answer, and the log shows the mail the `on_register` hook
+//! would send to each. Change a password at `/password` (linked from `/me`): every
+//! other session of the user is signed out.
+//!
 //! Everything is stored in SQLite: users, sessions (as keyed hashes), the JTI blocklist
 //! and failure counters, in a new directory of the system's temporary directory that
 //! only the demo's user can read (mode 0700, a random name, removed when the demo
@@ -31,7 +36,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use auth_hooks::HookPolicies;
-use auth_hooks_axum::{routes, AuthState, WebConfig};
+use auth_hooks_axum::{routes, AuthState, Registration, WebConfig};
 use auth_hooks_flow::builtin::ip_throttle::IpThrottle;
 use auth_hooks_flow::builtin::lockout::Lockout;
 use auth_hooks_flow::{
@@ -45,7 +50,9 @@ use axum::Router;
 
 /// The demo's own hooks.
 mod security {
-    use auth_hooks::{before_login, on_login, AuthHookContext, AuthHookReject};
+    use auth_hooks::{
+        before_login, on_login, on_password_change, on_register, AuthHookContext, AuthHookReject,
+    };
     use auth_hooks_flow::{ClaimError, PasswordAccount, SessionEnricher, TokenClaims};
 
     /// Refuses a suspended account once its password was verified: only someone with
@@ -68,6 +75,26 @@ mod security {
             Some(claims) => claims.insert("tenant", "demo"),
             None => Ok(()),
         }
+    }
+
+    /// The mail a registration would send: a welcome to a new user, a warning to the
+    /// owner of a taken name (the client is told the same either way).
+    #[on_register]
+    pub fn registration_mail(ctx: &AuthHookContext) {
+        let letter = match ctx.metadata().get("registration").and_then(|r| r.as_str()) {
+            Some("created") => "welcome",
+            _ => "someone tried to register with your username",
+        };
+        tracing::info!(user_id = ctx.user_id(), letter, "demo mail (not sent)");
+    }
+
+    /// The mail a password change would send to the account's owner.
+    #[on_password_change]
+    pub fn password_changed_mail(ctx: &AuthHookContext) {
+        tracing::info!(
+            user_id = ctx.user_id(),
+            "demo mail (not sent): your password was changed"
+        );
     }
 
     /// Keeps the user's tenant with the session (shown on `/me`).
@@ -189,6 +216,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             // no HSTS. Behind TLS, leave `https` at its default (true).
             WebConfig::default()
                 .https(false)
+                .registration(Registration::Open)
                 .me_shows_session_data(true),
         )));
 

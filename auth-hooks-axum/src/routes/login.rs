@@ -7,7 +7,7 @@ use std::convert::Infallible;
 
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode, Uri};
+use axum::http::{header, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Json;
 use serde_json::{json, Value};
@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use crate::guard::query_next;
 use crate::next::{next_or, validate_next};
 use crate::page::{login_page, LoginPage};
-use crate::routes::{no_store, SameSiteLogin};
+use crate::routes::{answer_refusal, no_store, SameSiteLogin};
 use crate::{
     AuthState, BodyFormat, HookRequest, LoginBody, RedirectIfAuthenticated, SessionCookie, WebError,
 };
@@ -80,8 +80,8 @@ pub(crate) async fn post_login(
 /// What the login reads from the headers, without copying them: the format to answer
 /// in (JSON when the content type is unsupported) and the session the client came with.
 pub(crate) struct LoginHeaders {
-    format: BodyFormat,
-    previous_session: Option<SessionId>,
+    pub(crate) format: BodyFormat,
+    pub(crate) previous_session: Option<SessionId>,
 }
 
 impl FromRequestParts<AuthState> for LoginHeaders {
@@ -106,7 +106,7 @@ impl FromRequestParts<AuthState> for LoginHeaders {
     }
 }
 
-fn succeed(
+pub(crate) fn succeed(
     state: &AuthState,
     format: BodyFormat,
     success: LoginSuccess,
@@ -151,23 +151,12 @@ fn failure(
     username: Option<&str>,
     next: Option<&str>,
 ) -> Response {
-    let response = match format {
-        BodyFormat::Json => error.into_response(),
-        BodyFormat::Form => {
-            let page = LoginPage {
-                error: Some(error.message()),
-                username,
-                next,
-            };
-            let mut response = (
-                error.status(),
-                Html(login_page(state.config(), &page).into_string()),
-            )
-                .into_response();
-            response.headers_mut().extend(error.extra_headers());
-            response
-        }
-    };
-    debug_assert_ne!(response.status(), StatusCode::OK);
-    no_store(response)
+    answer_refusal(format, error, |message| {
+        let page = LoginPage {
+            error: Some(message),
+            username,
+            next,
+        };
+        login_page(state.config(), &page)
+    })
 }

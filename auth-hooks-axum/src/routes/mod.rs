@@ -1,9 +1,12 @@
-//! The routes: `GET`/`POST` login, `POST` logout, `GET` me, `POST` refresh.
+//! The routes: `GET`/`POST` login, `POST` logout, `GET` me, `POST` refresh,
+//! `GET`/`POST` register (when open) and password.
 
 mod login;
 mod logout;
 mod me;
+mod password;
 mod refresh;
+mod register;
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -13,7 +16,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::{security_headers, AuthState, CsrfRejection, WebError};
+use crate::config::Registration;
+use crate::{security_headers, AuthState, BodyFormat, CsrfRejection, WebError};
+use axum::response::Html;
+use maud::Markup;
 
 /// The authentication routes, at the paths of the state's [`WebConfig`](crate::WebConfig):
 ///
@@ -24,6 +30,9 @@ use crate::{security_headers, AuthState, CsrfRejection, WebError};
 /// | `POST /logout` | ends the session (cookie) or the token's login (bearer); CSRF-checked |
 /// | `GET /me` | the user, as JSON or (for browsers) a page; anonymous browsers go to the login page |
 /// | `POST /refresh` | exchanges `{"refresh_token": …}` for a new token pair |
+/// | `GET /password` | the password change page (browsers without a login go to the login page) |
+/// | `POST /password` | changes the password of the session's or token's user from `current_password` and `new_password`; every other login is ended; CSRF-checked |
+/// | `GET /register`, `POST /register` | only when [`WebConfig::registration`](crate::WebConfig::registration) opens it: the page, and a registration from `username`, `password` and an optional `email`; CSRF-checked |
 ///
 /// Every response carries the [security headers](crate::security_headers()).
 ///
@@ -33,7 +42,7 @@ pub fn routes<S>(state: AuthState) -> Router<S> {
     let config = state.config().clone();
     // POST /login and /logout check CSRF with the `SameSite` extractor, first of their
     // arguments: the same check as `csrf_guard`, without a middleware layer per request.
-    Router::new()
+    let mut router = Router::new()
         .route(
             config.login_path(),
             get(login::get_login).post(login::post_login),
@@ -41,6 +50,17 @@ pub fn routes<S>(state: AuthState) -> Router<S> {
         .route(config.logout_path(), post(logout::post_logout))
         .route(config.me_path(), get(me::get_me))
         .route(config.refresh_path(), post(refresh::post_refresh))
+        .route(
+            config.password_path(),
+            get(password::get_password).post(password::post_password),
+        );
+    if config.registration != Registration::Closed {
+        router = router.route(
+            config.register_path(),
+            get(register::get_register).post(register::post_register),
+        );
+    }
+    router
         .layer(map_response_with_state(state.clone(), security_headers))
         .with_state(state)
 }
@@ -107,6 +127,26 @@ impl FromRequestParts<AuthState> for SameSite {
     ) -> Result<Self, Self::Rejection> {
         check_csrf(state, &parts.method, &parts.uri, &parts.headers).map(|()| SameSite)
     }
+}
+
+/// A refused request: `{"error"}` for JSON; for a form, the `page` rendered with the
+/// error's message. Either under the error's status and headers, never cached.
+pub(crate) fn answer_refusal(
+    format: BodyFormat,
+    error: WebError,
+    page: impl FnOnce(&str) -> Markup,
+) -> Response {
+    let response = match format {
+        BodyFormat::Json => error.into_response(),
+        BodyFormat::Form => {
+            let html = Html(page(error.message()).into_string());
+            let mut response = (error.status(), html).into_response();
+            response.headers_mut().extend(error.extra_headers());
+            response
+        }
+    };
+    debug_assert!(!response.status().is_success());
+    no_store(response)
 }
 
 /// Marks a response as not for any cache: it carries a user's data or a credential.

@@ -96,7 +96,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use credentials::{Credentials, NotAnObject};
 pub use custom_claims::{ClaimError, TokenClaims, RESERVED_CLAIMS};
 pub use error::{AuthError, LoginError, LogoutError};
-pub use key::KeyError;
+pub use key::{derive_key, KeyError, KeyRing, MIN_SECRET_LEN};
 pub use login::{AuthFlow, AuthFlowBuilder, FlowConfigError, LoginOptions, LoginSuccess};
 pub use logout::{LogoutOutcome, LogoutTarget};
 pub use password::{PasswordError, PasswordHasher};

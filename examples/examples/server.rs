@@ -12,14 +12,24 @@
 //!
 //! Everything is stored in SQLite: users, sessions (as keyed hashes), the JTI blocklist
 //! and failure counters, in `auth-hooks-demo.sqlite` in the system's temporary
-//! directory (`AUTH_HOOKS_DEMO_DB=<path>` for another file, `:memory:` for none). The
-//! session key is random per start, so a restart logs everybody out.
+//! directory (`AUTH_HOOKS_DEMO_DB=<path>` for another file, `:memory:` for none).
+//!
+//! `AUTH_HOOKS_DEMO_KEYS=<key>,<older key>,...` sets the secrets: comma-separated strings
+//! of at least 32 characters each, used as is (their bytes), the first signing, every
+//! one verifying. To rotate, put a new key first and keep the old one after it: logins
+//! made under the old key keep working until it is removed from the list. Each secret
+//! is not used directly: a session HMAC key and a JWT HS256 key are derived from it
+//! (HKDF-SHA256, `auth_hooks_flow::derive_key`), so one secret never keys two
+//! algorithms. A string shorter than 32 characters stops the start with a message
+//! naming its position (never the key). Without the variable the keys are random per
+//! start, so a restart logs everybody out.
 //!
 //! `AUTH_HOOKS_POLICIES='{"on_login": "raise"}'` sets the hooks' error policies; a bad
 //! phase or value stops the start with a message naming it.
 //!
 //! `AUTH_HOOKS_DEMO_EXIT_AFTER=<seconds>` stops the server after that long (for CI).
 
+use std::env::VarError;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,8 +39,8 @@ use auth_hooks_axum::{routes, AuthState, WebConfig};
 use auth_hooks_flow::builtin::ip_throttle::IpThrottle;
 use auth_hooks_flow::builtin::lockout::Lockout;
 use auth_hooks_flow::{
-    AuthFlow, JwtKeys, PasswordBackend, PasswordHasher, PasswordUser, SessionKey, SessionManager,
-    TokenManager,
+    derive_key, AuthFlow, JwtKeys, KeyRing, PasswordBackend, PasswordHasher, PasswordUser,
+    SessionKey, SessionManager, TokenManager,
 };
 use auth_hooks_sqlite::SqliteStore;
 use axum::response::Redirect;
@@ -106,6 +116,63 @@ fn policies() -> Result<HookPolicies, String> {
     }
 }
 
+/// The session keys and the JWT keys, each ring in the order of the secrets.
+struct Keys {
+    sessions: KeyRing<SessionKey>,
+    tokens: KeyRing<JwtKeys>,
+}
+
+/// The minimum length of a secret of `AUTH_HOOKS_DEMO_KEYS`, in characters.
+const MIN_KEY_CHARS: usize = 32;
+
+/// The keys derived from `AUTH_HOOKS_DEMO_KEYS`, or random ones without it.
+fn keys() -> Result<Keys, Box<dyn std::error::Error>> {
+    match std::env::var("AUTH_HOOKS_DEMO_KEYS") {
+        Ok(list) => Ok(keys_from(&list)?),
+        Err(VarError::NotPresent) => Ok(Keys {
+            sessions: SessionKey::generate()?.into(),
+            tokens: JwtKeys::hs256_random()?.into(),
+        }),
+        Err(VarError::NotUnicode(_)) => Err("AUTH_HOOKS_DEMO_KEYS is not valid UTF-8".into()),
+    }
+}
+
+/// The keys of a comma-separated list of secrets, the first signing. An error names a
+/// bad secret by its position, never by its value.
+fn keys_from(list: &str) -> Result<Keys, String> {
+    let secrets: Vec<&str> = list.split(',').collect();
+    let count = secrets.len();
+    let mut sessions = Vec::with_capacity(count);
+    let mut tokens = Vec::with_capacity(count);
+    for (i, secret) in secrets.into_iter().enumerate() {
+        let position = i + 1;
+        if secret.chars().count() < MIN_KEY_CHARS {
+            return Err(format!(
+                "AUTH_HOOKS_DEMO_KEYS: key {position} of {count} is shorter than \
+                 {MIN_KEY_CHARS} characters; each comma-separated key must have at least \
+                 {MIN_KEY_CHARS}"
+            ));
+        }
+        let derived = |purpose| {
+            derive_key(secret, purpose)
+                .map_err(|e| format!("AUTH_HOOKS_DEMO_KEYS: key {position} of {count}: {e}"))
+        };
+        let session_key = SessionKey::new(derived("auth-hooks demo: session id hmac")?);
+        let jwt_keys = JwtKeys::hs256(derived("auth-hooks demo: jwt hs256")?);
+        sessions.push(session_key.map_err(|e| e.to_string())?);
+        tokens.push(jwt_keys.map_err(|e| e.to_string())?);
+    }
+    fn ring<K>(keys: Vec<K>) -> KeyRing<K> {
+        let mut keys = keys.into_iter();
+        let first = keys.next().expect("split yields at least one item");
+        KeyRing::rotating(first, keys)
+    }
+    Ok(Keys {
+        sessions: ring(sessions),
+        tokens: ring(tokens),
+    })
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
@@ -124,12 +191,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .with_policies(policies()?);
 
     let hasher = PasswordHasher::owasp();
+    let keys = keys()?;
     let store = store(&hasher).await?;
-    // Random keys: fine for a demo; a real application loads them from its secrets.
+    println!(
+        "keys: {} (the first signs, tokens name it kid {})",
+        keys.tokens.iter().count(),
+        keys.tokens.signing().kid()
+    );
     let flow = AuthFlow::builder(PasswordBackend::new(store.clone(), hasher))
         .hooks(hooks)
-        .sessions(SessionManager::new(SessionKey::generate()?, store.clone()))
-        .tokens(TokenManager::new(JwtKeys::hs256_random()?, store.clone()))
+        .sessions(SessionManager::new(keys.sessions, store.clone()))
+        .tokens(TokenManager::new(keys.tokens, store.clone()))
         .extension(IpThrottle::new(store.clone()))
         .extension(Lockout::new(store))
         .build()?;
@@ -179,4 +251,50 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     })
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const K1: &str = "the first demo key: thirty-two characters or more";
+    const K2: &str = "the second demo key: also long enough to be one";
+
+    #[test]
+    fn the_first_key_signs_and_every_key_verifies() {
+        let keys = keys_from(&format!("{K2},{K1}")).unwrap();
+        assert_eq!(keys.sessions.iter().count(), 2);
+        assert_eq!(keys.tokens.iter().count(), 2);
+        let alone = |k| keys_from(k).unwrap().tokens.signing().kid().to_owned();
+        assert_eq!(keys.tokens.signing().kid(), alone(K2));
+        assert_eq!(keys.tokens.older()[0].kid(), alone(K1));
+        assert_ne!(alone(K1), alone(K2));
+    }
+
+    #[test]
+    fn keys_are_derived_from_the_secret_not_the_secret_itself() {
+        let keys = keys_from(K1).unwrap();
+        let as_is = JwtKeys::hs256(K1).unwrap();
+        assert_ne!(keys.tokens.signing().kid(), as_is.kid());
+    }
+
+    #[test]
+    fn a_short_key_is_refused_by_position_without_showing_it() {
+        let short = "only thirty-one characters here";
+        assert_eq!(short.chars().count(), 31);
+        let error = keys_from(&format!("{K1},{short}")).err().unwrap();
+        assert!(error.contains("key 2 of 2"), "{error}");
+        assert!(error.contains("32"), "{error}");
+        assert!(!error.contains(short) && !error.contains(K1), "{error}");
+        let empty = keys_from(&format!("{K1},")).err().unwrap();
+        assert!(empty.contains("key 2 of 2"), "{empty}");
+        assert!(keys_from("").err().unwrap().contains("key 1 of 1"));
+    }
+
+    #[test]
+    fn length_is_counted_in_characters() {
+        // 32 characters, more bytes: accepted.
+        assert!(keys_from(&"é".repeat(32)).is_ok());
+        assert!(keys_from(&"é".repeat(31)).is_err());
+    }
 }

@@ -80,6 +80,21 @@ impl<K> KeyRing<K> {
         KeyRing { keys: keys.into() }
     }
 
+    /// The keys of `keys` in order, the first signing; `None` if there is none.
+    ///
+    /// ```
+    /// use auth_hooks_flow::KeyRing;
+    ///
+    /// let ring = KeyRing::from_keys(["new", "old"]).expect("not empty");
+    /// assert_eq!(*ring.signing(), "new");
+    /// assert!(KeyRing::<&str>::from_keys([]).is_none());
+    /// ```
+    pub fn from_keys(keys: impl IntoIterator<Item = K>) -> Option<Self> {
+        let mut keys = keys.into_iter();
+        let signing = keys.next()?;
+        Some(KeyRing::rotating(signing, keys))
+    }
+
     /// The key that signs.
     pub fn signing(&self) -> &K {
         &self.keys[0]

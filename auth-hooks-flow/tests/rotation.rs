@@ -15,13 +15,11 @@ const K1: [u8; 32] = [1; 32];
 const K2: [u8; 32] = [2; 32];
 
 fn session_keys(keys: &[[u8; 32]]) -> KeyRing<SessionKey> {
-    let mut keys = keys.iter().map(|k| SessionKey::new(k).unwrap());
-    KeyRing::rotating(keys.next().unwrap(), keys)
+    KeyRing::from_keys(keys.iter().map(|k| SessionKey::new(k).unwrap())).unwrap()
 }
 
 fn jwt_keys(keys: &[[u8; 32]]) -> KeyRing<JwtKeys> {
-    let mut keys = keys.iter().map(|k| JwtKeys::hs256(k).unwrap());
-    KeyRing::rotating(keys.next().unwrap(), keys)
+    KeyRing::from_keys(keys.iter().map(|k| JwtKeys::hs256(k).unwrap())).unwrap()
 }
 
 fn sessions(keys: &[[u8; 32]], store: &Arc<MemorySessionStore>) -> SessionManager {

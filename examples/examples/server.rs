@@ -162,14 +162,10 @@ fn keys_from(list: &str) -> Result<Keys, String> {
         sessions.push(session_key.map_err(|e| e.to_string())?);
         tokens.push(jwt_keys.map_err(|e| e.to_string())?);
     }
-    fn ring<K>(keys: Vec<K>) -> KeyRing<K> {
-        let mut keys = keys.into_iter();
-        let first = keys.next().expect("split yields at least one item");
-        KeyRing::rotating(first, keys)
-    }
+    let not_empty = "split yields at least one item";
     Ok(Keys {
-        sessions: ring(sessions),
-        tokens: ring(tokens),
+        sessions: KeyRing::from_keys(sessions).expect(not_empty),
+        tokens: KeyRing::from_keys(tokens).expect(not_empty),
     })
 }
 

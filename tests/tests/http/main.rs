@@ -12,4 +12,5 @@ mod errors;
 mod ip_throttle;
 mod next;
 mod outages;
+mod rotation;
 mod stores;

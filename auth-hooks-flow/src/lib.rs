@@ -5,10 +5,11 @@
 //! |---|---|
 //! | [`PasswordHasher`] | argon2id, OWASP parameters, PHC strings, `needs_rehash`, dummy verify |
 //! | [`SessionManager`] | 256-bit ids, HMAC-SHA256 at rest, TTL, idle timeout, rotation |
-//! | [`TokenManager`] | access + refresh JWTs, JTI blocklist on every path, family revocation |
+//! | [`TokenManager`] | access + refresh JWTs (`iss`, `aud`, `nbf`, `kid` checked), JTI blocklist on every path, family revocation |
 //! | [`AuthFlow`] | login, logout, session and token checks, refresh, with the hooks run around them in a fixed order (see [`AuthFlow::login_with`] and [`AuthFlow::refresh_from`]) |
 //! | [`SessionEnricher`], [`SessionData`] | what `on_login` hooks keep with the session, typed, in every store |
 //! | [`TokenClaims`] | custom claims hooks add to a login's tokens, kept across refreshes |
+//! | [`KeyRing`], [`derive_key`] | key rotation (the first key signs, every key verifies; tokens carry a `kid`), per-purpose keys from one secret |
 //! | [`builtin`] | audit, lockout, IP throttle, revoke other sessions: hooks activated with `ready!` |
 //! | [`testing`] (feature `testing`) | the conformance suite every store must pass |
 //!
@@ -100,7 +101,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use credentials::{Credentials, NotAnObject};
 pub use custom_claims::{ClaimError, TokenClaims, RESERVED_CLAIMS};
 pub use error::{AuthError, LoginError, LogoutError};
-pub use key::KeyError;
+pub use key::{derive_key, KeyError, KeyRing, MIN_SECRET_LEN};
 pub use login::{AuthFlow, AuthFlowBuilder, FlowConfigError, LoginOptions, LoginSuccess};
 pub use logout::{LogoutOutcome, LogoutTarget};
 pub use password::{PasswordError, PasswordHasher};

@@ -9,8 +9,9 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::key::{check_len, MIN_SECRET_LEN};
 use crate::random::{hex, random_bytes};
-use crate::{Clock, KeyError, SessionRecord, SessionStore, StoreError, SystemClock};
+use crate::{Clock, KeyError, KeyRing, SessionRecord, SessionStore, StoreError, SystemClock};
 use auth_hooks::SessionMeta;
 
 /// A session id: 32 bytes from the OS RNG, written as 43 URL-safe base64 characters.
@@ -67,8 +68,10 @@ impl fmt::Debug for SessionId {
 /// The HMAC key under which session ids are hashed before they reach the store.
 ///
 /// With the key, a leaked store cannot be turned into valid cookies, and without it the
-/// stored hashes cannot be tested against guessed ids. Keep it in your secret manager;
-/// changing it logs every session out. `Debug` is redacted.
+/// stored hashes cannot be tested against guessed ids. Keep it in your secret manager.
+/// Replacing it logs every session out; rotate it instead with a [`KeyRing`]: sessions
+/// made under an older key of the ring keep working until that key is removed from
+/// it. `Debug` is redacted.
 #[derive(Clone)]
 pub struct SessionKey {
     key: Arc<[u8]>,
@@ -78,13 +81,7 @@ impl SessionKey {
     /// A key from `bytes` (at least 32).
     pub fn new(bytes: impl AsRef<[u8]>) -> Result<Self, KeyError> {
         let bytes = bytes.as_ref();
-        if bytes.len() < 32 {
-            return Err(KeyError {
-                what: "a session HMAC key",
-                min: 32,
-                got: bytes.len(),
-            });
-        }
+        check_len("a session HMAC key", bytes, MIN_SECRET_LEN)?;
         Ok(SessionKey { key: bytes.into() })
     }
 
@@ -155,6 +152,12 @@ pub struct NewSession {
 
 /// Creates, checks and ends sessions over a [`SessionStore`].
 ///
+/// Session ids are hashed under the signing key of its [`KeyRing`] of [`SessionKey`]s;
+/// a session is looked up under each key of the ring in order, the signing key first
+/// (one store lookup for every session made since the last rotation). A session found
+/// under an older key keeps its stored hash (its [`SessionRecord::id_hash`], the `sid`
+/// of its login's tokens) for its whole life.
+///
 /// ```
 /// # tokio_test_block_on(async {
 /// use std::sync::Arc;
@@ -175,17 +178,30 @@ pub struct NewSession {
 /// ```
 #[derive(Clone)]
 pub struct SessionManager {
-    key: SessionKey,
+    keys: KeyRing<SessionKey>,
     store: Arc<dyn SessionStore>,
     config: SessionConfig,
     clock: Arc<dyn Clock>,
 }
 
 impl SessionManager {
-    /// Sessions hashed under `key`, kept in `store`, with the default [`SessionConfig`].
-    pub fn new(key: SessionKey, store: Arc<dyn SessionStore>) -> Self {
+    /// Sessions hashed under `keys` (one [`SessionKey`], or a [`KeyRing`] of them to
+    /// rotate), kept in `store`, with the default [`SessionConfig`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use auth_hooks_flow::{KeyRing, MemorySessionStore, SessionKey, SessionManager};
+    ///
+    /// let store = Arc::new(MemorySessionStore::new());
+    /// let old = SessionKey::new([1u8; 32])?;
+    /// let new = SessionKey::new([2u8; 32])?;
+    /// let one = SessionManager::new(old.clone(), store.clone());
+    /// let rotating = SessionManager::new(KeyRing::rotating(new, [old]), store);
+    /// # Ok::<(), auth_hooks_flow::KeyError>(())
+    /// ```
+    pub fn new(keys: impl Into<KeyRing<SessionKey>>, store: Arc<dyn SessionStore>) -> Self {
         SessionManager {
-            key,
+            keys: keys.into(),
             store,
             config: SessionConfig::default(),
             clock: Arc::new(SystemClock),
@@ -214,9 +230,22 @@ impl SessionManager {
         &self.store
     }
 
-    /// The key under which the store knows `id`.
+    /// The hash of `id` under the signing key: what the store knows a session created
+    /// now under. A session created before the last rotation is stored under an older
+    /// key's hash: read it from its record ([`SessionRecord::id_hash`]).
     pub fn id_hash(&self, id: &SessionId) -> String {
-        self.key.hash(id)
+        self.keys.signing().hash(id)
+    }
+
+    /// The session stored under `id`, live or not: looked up under each key of the
+    /// ring in order, the first found.
+    async fn find(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
+        for key in &self.keys {
+            if let Some(record) = self.store.get(&key.hash(id)).await? {
+                return Ok(Some(record));
+            }
+        }
+        Ok(None)
     }
 
     fn new_record(&self, user_id: &str) -> Result<(SessionId, SessionRecord), StoreError> {
@@ -224,7 +253,7 @@ impl SessionManager {
         let now = self.clock.now();
         let expires_at = now + self.config.ttl;
         let record = SessionRecord {
-            id_hash: self.key.hash(&id),
+            id_hash: self.id_hash(&id),
             user_id: user_id.to_owned(),
             created_at: now,
             last_seen_at: now,
@@ -256,18 +285,23 @@ impl SessionManager {
         };
         let (id, record) = self.new_record(user_id)?;
         let meta = record.meta();
-        self.store.rotate(&self.key.hash(previous), record).await?;
+        let ended = self.store.rotate(&self.id_hash(previous), record).await?;
+        if ended.is_none() {
+            // `previous` may be a session made under an older key: it ends too (before
+            // the new id reaches anyone), whichever key it was made under.
+            for key in self.keys.older() {
+                if self.store.remove(&key.hash(previous)).await?.is_some() {
+                    break;
+                }
+            }
+        }
         Ok(NewSession { id, meta })
     }
 
     /// The live session under `id`, without recording a use.
     pub async fn peek(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
         let now = self.clock.now();
-        Ok(self
-            .store
-            .get(&self.key.hash(id))
-            .await?
-            .filter(|r| r.is_live(now)))
+        Ok(self.find(id).await?.filter(|r| r.is_live(now)))
     }
 
     /// The live session under `id`, recording a use (which extends the idle timeout).
@@ -275,24 +309,35 @@ impl SessionManager {
     /// `Ok(None)` for an unknown, revoked or expired session; an expired one is
     /// removed on the way.
     pub async fn validate(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
-        self.validate_by_hash(&self.key.hash(id)).await
+        match self.find(id).await? {
+            Some(record) => self.record_use(record).await,
+            None => Ok(None),
+        }
     }
 
     /// [`validate`](Self::validate) for the session stored under `hash` (a token's
     /// `sid`): the live session, its use recorded.
     pub async fn validate_by_hash(&self, hash: &str) -> Result<Option<SessionRecord>, StoreError> {
-        let Some(mut record) = self.store.get(hash).await? else {
-            return Ok(None);
-        };
+        match self.store.get(hash).await? {
+            Some(record) => self.record_use(record).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The stored `record` if live, its use recorded; removed if expired.
+    async fn record_use(
+        &self,
+        mut record: SessionRecord,
+    ) -> Result<Option<SessionRecord>, StoreError> {
         let now = self.clock.now();
         if !record.is_live(now) {
-            self.store.remove(hash).await?;
+            self.store.remove(&record.id_hash).await?;
             return Ok(None);
         }
         // At most one write a second per session.
         if now.duration_since(record.last_seen_at).unwrap_or_default() >= Duration::from_secs(1) {
             let idle = (now + self.config.idle_timeout).min(record.expires_at);
-            if !self.store.touch(hash, now, idle).await? {
+            if !self.store.touch(&record.id_hash, now, idle).await? {
                 return Ok(None); // revoked meanwhile
             }
             record.last_seen_at = now;
@@ -303,7 +348,12 @@ impl SessionManager {
 
     /// Ends the session under `id`; returns it if it existed (ending twice is harmless).
     pub async fn revoke(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
-        self.store.remove(&self.key.hash(id)).await
+        for key in &self.keys {
+            if let Some(record) = self.store.remove(&key.hash(id)).await? {
+                return Ok(Some(record));
+            }
+        }
+        Ok(None)
     }
 
     /// Ends the session stored under `id_hash` (as found in [`SessionMeta::id_hash`]).
@@ -350,7 +400,7 @@ impl SessionManager {
 impl fmt::Debug for SessionManager {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionManager")
-            .field("key", &self.key)
+            .field("keys", &self.keys)
             .field("config", &self.config)
             .field("clock", &self.clock)
             .finish_non_exhaustive()

@@ -12,7 +12,8 @@ use auth_hooks::SessionMeta;
 /// A session as a store keeps it: under the keyed hash of its id, never the id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
-    /// HMAC-SHA256 of the session id under the application's key, lower-case hex.
+    /// HMAC-SHA256 of the session id under the key it was created under (the signing
+    /// key of the [`KeyRing`](crate::KeyRing) then), lower-case hex.
     pub id_hash: String,
     /// The user the session belongs to.
     pub user_id: String,

@@ -4,14 +4,17 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, DecodingKeyKind, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::clock::{from_unix_secs, unix_secs};
+use crate::key::{check_len, MIN_SECRET_LEN};
 use crate::random::{hex, random_bytes};
-use crate::{ClaimError, Clock, JtiBlocklist, KeyError, StoreError, SystemClock, RESERVED_CLAIMS};
+use crate::{
+    ClaimError, Clock, JtiBlocklist, KeyError, KeyRing, StoreError, SystemClock, RESERVED_CLAIMS,
+};
 use auth_hooks::{TokenKind, TokenMeta};
 
 /// The claims of the tokens this crate issues. Not secret: anyone holding a token can
@@ -25,17 +28,22 @@ pub struct Claims {
     /// Access or refresh; a token of one kind is never accepted as the other.
     #[serde(rename = "type")]
     pub kind: TokenKind,
-    /// Issued at (seconds since the Unix epoch).
+    /// Issued at (seconds since the Unix epoch). A token issued in the future (beyond
+    /// [`TokenConfig::clock_skew`]) is refused.
     pub iat: u64,
+    /// Not before (seconds since the Unix epoch): the token's issue time, checked like
+    /// `iat`.
+    pub nbf: u64,
     /// Expires at (seconds since the Unix epoch).
     pub exp: u64,
     /// Issued by a login with credentials rather than by a refresh.
     pub fresh: bool,
     /// The family: the login every token of a refresh chain descends from.
     pub fam: String,
-    /// The issuer, when configured.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iss: Option<String>,
+    /// The issuer ([`TokenConfig::issuer`]), required to match.
+    pub iss: String,
+    /// The audience ([`TokenConfig::audience`]), required to match.
+    pub aud: String,
     /// The session the same login created, by the keyed hash its store keeps it under
     /// (not usable as a cookie): logging out with a token of the login ends it too.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -114,7 +122,9 @@ pub struct TokenPair {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TokenError {
-    /// Not a token of ours: malformed, badly signed, wrong algorithm, issuer or kind.
+    /// Not a token of ours: malformed, badly signed, signed by a key not (or no longer)
+    /// in the ring (an unknown or missing `kid`), wrong algorithm, issuer, audience or
+    /// kind, or issued in the future.
     #[error("invalid token")]
     Invalid,
     /// Past its `exp`.
@@ -131,30 +141,60 @@ pub enum TokenError {
     Encode(String),
 }
 
-/// Signing and verification keys, with the one algorithm they are used with (no other
-/// algorithm is ever accepted). `Debug` is redacted.
+/// One JWT signing and verification key, pinned to the one algorithm it is used with (no
+/// other algorithm is ever accepted for it), and named by a key id: every token carries
+/// the `kid` of the key that signed it, and is verified with the key of that id only.
+///
+/// The id is derived from the key (a truncated SHA-256 of the verifying key under a
+/// label of this crate: stable across restarts and instances, and no help in guessing
+/// the key) unless set with [`with_kid`](Self::with_kid). A [`TokenManager`] holds a
+/// [`KeyRing`] of them to rotate: the first signs, every one verifies. HMAC secrets
+/// shorter than the hash (32 bytes for HS256, 48 for HS384, 64 for HS512) are refused.
+/// `Debug` shows the algorithm and the id only.
+#[derive(Clone)]
 pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     algorithm: Algorithm,
+    kid: String,
+}
+
+/// The id of a key: 64 bits of SHA-256 over a label, the algorithm and the verifying key.
+fn derived_kid(algorithm: Algorithm, verifying: &[u8]) -> String {
+    let mut digest = Sha256::new();
+    digest.update(format!("auth-hooks jwt kid v1:{algorithm:?}:").as_bytes());
+    digest.update(verifying);
+    hex(&digest.finalize()[..8])
+}
+
+/// The minimum secret length of an HMAC `algorithm`: its hash's output (RFC 7518 3.2).
+fn hmac_min_len(algorithm: Algorithm) -> Option<usize> {
+    match algorithm {
+        Algorithm::HS256 => Some(MIN_SECRET_LEN),
+        Algorithm::HS384 => Some(48),
+        Algorithm::HS512 => Some(64),
+        _ => None,
+    }
 }
 
 impl JwtKeys {
     /// HMAC-SHA256 with a shared `secret` of at least 32 bytes.
+    ///
+    /// ```
+    /// use auth_hooks_flow::JwtKeys;
+    ///
+    /// let keys = JwtKeys::hs256("a secret of at least thirty-two bytes")?;
+    /// assert_eq!(keys.kid().len(), 16);
+    /// assert!(JwtKeys::hs256("too short").is_err());
+    /// # Ok::<(), auth_hooks_flow::KeyError>(())
+    /// ```
     pub fn hs256(secret: impl AsRef<[u8]>) -> Result<Self, KeyError> {
         let secret = secret.as_ref();
-        if secret.len() < 32 {
-            return Err(KeyError {
-                what: "a JWT HS256 secret",
-                min: 32,
-                got: secret.len(),
-            });
-        }
-        Ok(JwtKeys {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            algorithm: Algorithm::HS256,
-        })
+        Self::new(
+            EncodingKey::from_secret(secret),
+            DecodingKey::from_secret(secret),
+            Algorithm::HS256,
+        )
     }
 
     /// HMAC-SHA256 with a random 256-bit secret: tokens die with the process, and
@@ -164,13 +204,55 @@ impl JwtKeys {
         Ok(JwtKeys::hs256(secret).expect("32 bytes is long enough"))
     }
 
-    /// Any key pair `jsonwebtoken` supports (RSA, ECDSA, EdDSA), pinned to `algorithm`.
-    pub fn new(encoding: EncodingKey, decoding: DecodingKey, algorithm: Algorithm) -> Self {
-        JwtKeys {
+    /// Any key pair `jsonwebtoken` supports (HMAC, RSA, ECDSA, EdDSA), pinned to
+    /// `algorithm`. An HMAC secret shorter than the algorithm's hash is refused (both
+    /// keys are checked).
+    pub fn new(
+        encoding: EncodingKey,
+        decoding: DecodingKey,
+        algorithm: Algorithm,
+    ) -> Result<Self, KeyError> {
+        if let Some(min) = hmac_min_len(algorithm) {
+            for secret in [
+                encoding.try_get_hmac_secret(),
+                decoding.try_get_hmac_secret(),
+            ] {
+                // A key of another family has no secret: refused as one of 0 bytes.
+                check_len("a JWT HMAC secret", secret.unwrap_or_default(), min)?;
+            }
+        }
+        let kid = match decoding.kind() {
+            DecodingKeyKind::SecretOrDer(secret_or_public) => {
+                derived_kid(algorithm, secret_or_public)
+            }
+            DecodingKeyKind::RsaModulusExponent { n, e } => {
+                derived_kid(algorithm, &[n.as_slice(), b":", e.as_slice()].concat())
+            }
+        };
+        Ok(JwtKeys {
             encoding,
             decoding,
             algorithm,
-        }
+            kid,
+        })
+    }
+
+    /// Names the key `kid` instead of the derived id (to match an id published
+    /// elsewhere, say). Ids must be unique within a ring: a token is verified with the
+    /// first key of its id only.
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = kid.into();
+        self
+    }
+
+    /// The key id written in the `kid` header of the tokens this key signs. Not secret.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The algorithm the key is pinned to.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
     }
 }
 
@@ -178,12 +260,13 @@ impl fmt::Debug for JwtKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtKeys")
             .field("algorithm", &self.algorithm)
+            .field("kid", &self.kid)
             .field("keys", &"<redacted>")
             .finish()
     }
 }
 
-/// Token lifetimes and issuer.
+/// Token lifetimes, issuer and audience.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TokenConfig {
@@ -192,8 +275,16 @@ pub struct TokenConfig {
     /// Lifetime of a refresh family from its login (default 20 days). Refreshing does
     /// not extend it: a stolen refresh token is useless after this at the latest.
     pub refresh_ttl: Duration,
-    /// The `iss` claim written and required, if set.
-    pub issuer: Option<String>,
+    /// The `iss` claim written into every token and required of every token accepted
+    /// (default `"auth-hooks"`): set it to your service's name.
+    pub issuer: String,
+    /// The `aud` claim written into every token and required of every token accepted
+    /// (default `"auth-hooks"`). Services that share keys but must not accept each
+    /// other's tokens differ in it.
+    pub audience: String,
+    /// How far in the future a token's `iat` and `nbf` may be (clocks of several
+    /// instances differ a little) before it is refused (default 60 seconds).
+    pub clock_skew: Duration,
 }
 
 impl Default for TokenConfig {
@@ -201,7 +292,9 @@ impl Default for TokenConfig {
         TokenConfig {
             access_ttl: Duration::from_secs(15 * 60),
             refresh_ttl: Duration::from_secs(20 * 24 * 3600),
-            issuer: None,
+            issuer: "auth-hooks".to_owned(),
+            audience: "auth-hooks".to_owned(),
+            clock_skew: Duration::from_secs(60),
         }
     }
 }
@@ -221,13 +314,31 @@ impl TokenConfig {
 
     /// Sets the issuer.
     pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
-        self.issuer = Some(issuer.into());
+        self.issuer = issuer.into();
+        self
+    }
+
+    /// Sets the audience.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = audience.into();
+        self
+    }
+
+    /// Sets the tolerated clock skew of `iat` and `nbf`.
+    pub fn clock_skew(mut self, skew: Duration) -> Self {
+        self.clock_skew = skew;
         self
     }
 }
 
 /// Issues, checks, refreshes and revokes JWTs.
 ///
+/// - Tokens are signed by the signing key of its [`KeyRing`] of [`JwtKeys`], named in
+///   their `kid` header; a token is verified with the key of its `kid` only, so tokens
+///   signed by an older key of the ring keep working until it is removed. A refresh
+///   always issues a pair signed by the current signing key.
+/// - Every token carries `iss`, `aud`, `iat`, `nbf` and `exp`; `iss` and `aud` must
+///   match the [`TokenConfig`], and a token issued in the future is refused.
 /// - Every path that accepts a token ([`verify_access`](Self::verify_access),
 ///   [`refresh`](Self::refresh), [`revoke`](Self::revoke)) checks the signature, the
 ///   kind, the expiry and then the blocklist (the token's `jti` and its family).
@@ -237,7 +348,7 @@ impl TokenConfig {
 /// - Revoking a refresh token revokes its family: every token descended from the same login.
 #[derive(Clone)]
 pub struct TokenManager {
-    keys: Arc<JwtKeys>,
+    keys: KeyRing<JwtKeys>,
     blocklist: Arc<dyn JtiBlocklist>,
     config: TokenConfig,
     clock: Arc<dyn Clock>,
@@ -274,17 +385,30 @@ fn new_token_id() -> Result<String, StoreError> {
 }
 
 impl TokenManager {
-    /// Tokens signed with `keys`, revoked through `blocklist`, with default lifetimes.
-    pub fn new(keys: JwtKeys, blocklist: Arc<dyn JtiBlocklist>) -> Self {
+    /// Tokens signed with `keys` (one [`JwtKeys`], or a [`KeyRing`] of them to
+    /// rotate), revoked through `blocklist`, with the default [`TokenConfig`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use auth_hooks_flow::{JwtKeys, KeyRing, MemoryJtiBlocklist, TokenManager};
+    ///
+    /// let blocklist = Arc::new(MemoryJtiBlocklist::new());
+    /// let old = JwtKeys::hs256([1u8; 32])?;
+    /// let new = JwtKeys::hs256([2u8; 32])?;
+    /// let one = TokenManager::new(old.clone(), blocklist.clone());
+    /// let rotating = TokenManager::new(KeyRing::rotating(new, [old]), blocklist);
+    /// # Ok::<(), auth_hooks_flow::KeyError>(())
+    /// ```
+    pub fn new(keys: impl Into<KeyRing<JwtKeys>>, blocklist: Arc<dyn JtiBlocklist>) -> Self {
         TokenManager {
-            keys: Arc::new(keys),
+            keys: keys.into(),
             blocklist,
             config: TokenConfig::default(),
             clock: Arc::new(SystemClock),
         }
     }
 
-    /// Sets lifetimes and issuer.
+    /// Sets lifetimes, issuer and audience.
     pub fn with_config(mut self, config: TokenConfig) -> Self {
         self.config = config;
         self
@@ -307,12 +431,11 @@ impl TokenManager {
     }
 
     fn encode(&self, claims: Claims) -> Result<IssuedToken, TokenError> {
-        let token = jsonwebtoken::encode(
-            &Header::new(self.keys.algorithm),
-            &claims,
-            &self.keys.encoding,
-        )
-        .map_err(|e| TokenError::Encode(e.to_string()))?;
+        let key = self.keys.signing();
+        let mut header = Header::new(key.algorithm);
+        header.kid = Some(key.kid.clone());
+        let token = jsonwebtoken::encode(&header, &claims, &key.encoding)
+            .map_err(|e| TokenError::Encode(e.to_string()))?;
         Ok(IssuedToken {
             token: BearerToken(token),
             meta: claims.meta(),
@@ -335,10 +458,12 @@ impl TokenManager {
                 jti: new_token_id()?,
                 kind,
                 iat: now,
+                nbf: now,
                 exp,
                 fresh,
                 fam: family.to_owned(),
                 iss: self.config.issuer.clone(),
+                aud: self.config.audience.clone(),
                 sid: sid.map(str::to_owned),
                 custom: custom.clone(),
             })
@@ -386,22 +511,50 @@ impl TokenManager {
         Ok(())
     }
 
-    /// Checks signature, algorithm, issuer, kind and expiry, but not the blocklist.
+    /// The key of the ring named by the token's `kid`.
+    fn key_of(&self, token: &str) -> Result<&JwtKeys, TokenError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|e| {
+            tracing::debug!(error = %e, "token refused: unreadable header");
+            TokenError::Invalid
+        })?;
+        let kid = header.kid.ok_or_else(|| {
+            tracing::debug!("token refused: no kid");
+            TokenError::Invalid
+        })?;
+        self.keys.iter().find(|key| key.kid == kid).ok_or_else(|| {
+            tracing::debug!(%kid, "token refused: no key of its kid");
+            TokenError::Invalid
+        })
+    }
+
+    /// Checks key id, signature, algorithm, issuer, audience, issue time, kind and
+    /// expiry, but not the blocklist.
     fn decode(&self, token: &str, kind: TokenKind, check_exp: bool) -> Result<Claims, TokenError> {
-        let mut validation = Validation::new(self.keys.algorithm);
-        validation.validate_exp = false; // checked below against the flow's clock
+        let key = self.key_of(token)?;
+        let mut validation = Validation::new(key.algorithm);
+        // exp and nbf are checked below against the flow's clock.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         validation.leeway = 0;
-        validation.set_required_spec_claims(&["exp", "sub"]);
-        if let Some(issuer) = &self.config.issuer {
-            validation.set_issuer(&[issuer]);
-        }
-        let claims = jsonwebtoken::decode::<Claims>(token, &self.keys.decoding, &validation)
+        validation.set_required_spec_claims(&["exp", "nbf", "sub", "iss", "aud"]);
+        validation.set_issuer(&[&self.config.issuer]);
+        validation.set_audience(&[&self.config.audience]);
+        let claims = jsonwebtoken::decode::<Claims>(token, &key.decoding, &validation)
             .map_err(|e| {
                 tracing::debug!(error = %e, "token refused");
                 TokenError::Invalid
             })?
             .claims;
         if claims.kind != kind {
+            return Err(TokenError::Invalid);
+        }
+        let latest = unix_secs(self.clock.now()).saturating_add(self.config.clock_skew.as_secs());
+        if claims.iat > latest || claims.nbf > latest {
+            tracing::debug!(
+                iat = claims.iat,
+                nbf = claims.nbf,
+                "token refused: issued in the future"
+            );
             return Err(TokenError::Invalid);
         }
         if check_exp && unix_secs(self.clock.now()) >= claims.exp {
@@ -584,5 +737,177 @@ impl fmt::Debug for TokenManager {
             .field("config", &self.config)
             .field("clock", &self.clock)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ManualClock, MemoryJtiBlocklist};
+    use serde_json::json;
+
+    const SECRET: [u8; 32] = [9; 32];
+
+    fn manager(config: TokenConfig, clock: &ManualClock) -> TokenManager {
+        TokenManager::new(
+            JwtKeys::hs256(SECRET).unwrap(),
+            Arc::new(MemoryJtiBlocklist::new()),
+        )
+        .with_config(config)
+        .with_clock(Arc::new(clock.clone()))
+    }
+
+    /// A token of `claims` signed with the manager's key and naming it, whatever the
+    /// claims are (a forger holding the key, or an issuer configured otherwise).
+    fn signed(claims: &Value) -> String {
+        let keys = JwtKeys::hs256(SECRET).unwrap();
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(keys.kid().to_owned());
+        jsonwebtoken::encode(&header, claims, &keys.encoding).unwrap()
+    }
+
+    fn claims_at(now: u64) -> Value {
+        json!({
+            "sub": "u-1", "jti": "j", "type": "access", "iat": now, "nbf": now,
+            "exp": now + 600, "fresh": true, "fam": "f",
+            "iss": "auth-hooks", "aud": "auth-hooks",
+        })
+    }
+
+    fn payload(token: &str) -> Value {
+        use base64::Engine as _;
+        let part = token.split('.').nth(1).unwrap();
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part)
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn tokens_carry_iss_aud_and_nbf_by_default_and_verify() {
+        let clock = ManualClock::starting_now();
+        let tokens = manager(TokenConfig::default(), &clock);
+        let pair = tokens.issue("u-1").unwrap();
+        let claims = payload(pair.access.token.expose());
+        assert_eq!(claims["iss"], "auth-hooks");
+        assert_eq!(claims["aud"], "auth-hooks");
+        assert_eq!(claims["nbf"], claims["iat"]);
+        assert_eq!(claims["iat"], unix_secs(clock.now()));
+        assert!(tokens
+            .verify_access(pair.access.token.expose())
+            .await
+            .is_ok());
+        // The hand-made tokens of the tests below are refused for what they change only.
+        let now = unix_secs(clock.now());
+        assert!(tokens.verify_access(&signed(&claims_at(now))).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_token_for_another_audience_or_issuer_is_refused() {
+        let clock = ManualClock::starting_now();
+        let ours = manager(TokenConfig::default(), &clock);
+        for other in [
+            TokenConfig::default().audience("billing"),
+            TokenConfig::default().issuer("someone-else"),
+        ] {
+            let token = manager(other.clone(), &clock).issue("u-1").unwrap().access;
+            assert!(
+                matches!(
+                    ours.verify_access(token.token.expose()).await,
+                    Err(TokenError::Invalid)
+                ),
+                "{other:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_without_aud_iss_or_nbf_is_refused() {
+        let clock = ManualClock::starting_now();
+        let tokens = manager(TokenConfig::default(), &clock);
+        for missing in ["aud", "iss", "nbf"] {
+            let mut claims = claims_at(unix_secs(clock.now()));
+            claims.as_object_mut().unwrap().remove(missing);
+            assert!(
+                matches!(
+                    tokens.verify_access(&signed(&claims)).await,
+                    Err(TokenError::Invalid)
+                ),
+                "without {missing}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_token_issued_in_the_future_is_refused_beyond_the_clock_skew() {
+        let clock = ManualClock::starting_now();
+        let tokens = manager(TokenConfig::default(), &clock);
+        let now = unix_secs(clock.now());
+        let skew = TokenConfig::default().clock_skew.as_secs();
+
+        let mut claims = claims_at(now);
+        claims["iat"] = json!(now + skew);
+        assert!(tokens.verify_access(&signed(&claims)).await.is_ok());
+        claims["iat"] = json!(now + skew + 1);
+        assert!(matches!(
+            tokens.verify_access(&signed(&claims)).await,
+            Err(TokenError::Invalid)
+        ));
+
+        let mut claims = claims_at(now);
+        claims["nbf"] = json!(now + skew + 1);
+        assert!(matches!(
+            tokens.verify_access(&signed(&claims)).await,
+            Err(TokenError::Invalid)
+        ));
+    }
+
+    #[test]
+    fn hmac_secrets_shorter_than_the_hash_are_refused_by_every_constructor() {
+        let short = JwtKeys::hs256([1u8; 31]).unwrap_err();
+        assert_eq!((short.min, short.got), (32, 31));
+        let hs256 = |s: &[u8]| {
+            JwtKeys::new(
+                EncodingKey::from_secret(s),
+                DecodingKey::from_secret(s),
+                Algorithm::HS256,
+            )
+        };
+        assert_eq!(hs256(&[1u8; 31]).unwrap_err().got, 31);
+        assert_eq!(hs256(b"").unwrap_err().got, 0);
+        assert!(hs256(&[1u8; 32]).is_ok());
+        let hs512 = JwtKeys::new(
+            EncodingKey::from_secret(&[1u8; 32]),
+            DecodingKey::from_secret(&[1u8; 32]),
+            Algorithm::HS512,
+        )
+        .unwrap_err();
+        assert_eq!((hs512.min, hs512.got), (64, 32));
+        // A long signing secret does not excuse a short verifying one.
+        let mismatched = JwtKeys::new(
+            EncodingKey::from_secret(&[1u8; 32]),
+            DecodingKey::from_secret(&[1u8; 8]),
+            Algorithm::HS256,
+        );
+        assert_eq!(mismatched.unwrap_err().got, 8);
+        assert!(short.to_string().contains("at least 32 bytes"), "{short}");
+    }
+
+    #[test]
+    fn key_ids_are_stable_distinct_and_settable_and_debug_hides_the_keys() {
+        let a = JwtKeys::hs256([0x41u8; 32]).unwrap();
+        assert_eq!(a.kid(), JwtKeys::hs256([0x41u8; 32]).unwrap().kid());
+        assert_ne!(a.kid(), JwtKeys::hs256([0x42u8; 32]).unwrap().kid());
+        assert_eq!(a.clone().with_kid("2026-01").kid(), "2026-01");
+        let ring = KeyRing::rotating(a.clone(), [JwtKeys::hs256([0x42u8; 32]).unwrap()]);
+        let debug = format!("{ring:?} {a:?}");
+        assert!(
+            debug.contains(a.kid()) && debug.contains("redacted"),
+            "{debug}"
+        );
+        assert!(
+            !debug.contains("AAAA") && !debug.contains("65, 65") && !debug.contains("4141"),
+            "{debug}"
+        );
     }
 }

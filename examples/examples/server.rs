@@ -18,19 +18,29 @@
 //! Everything is stored in SQLite: users, sessions (as keyed hashes), the JTI blocklist
 //! and failure counters, in a new directory of the system's temporary directory that
 //! only the demo's user can read (mode 0700, a random name, removed when the demo
-//! exits normally; `AUTH_HOOKS_DEMO_DB=<path>` for another file, `:memory:` for none). The
-//! session key is random per start, so a restart logs everybody out anyway. Sessions
+//! exits normally; `AUTH_HOOKS_DEMO_DB=<path>` for another file, `:memory:` for none). Sessions
 //! end after 30 minutes idle or 8 hours in all (OWASP's guidance for a low-risk
 //! application; the library's defaults, 24 hours and 7 days, are longer).
 //!
 //! From a terminal (a JSON body needs no `Origin`):
 //! `curl -i http://127.0.0.1:3000/login -H 'Content-Type: application/json' -d '{"username": "ada", "password": "correct horse battery staple"}'`
 //!
+//! `AUTH_HOOKS_DEMO_KEYS=<key>,<older key>,...` sets the secrets: comma-separated strings
+//! of at least 32 characters each, used as is (their bytes), the first signing, every
+//! one verifying. To rotate, put a new key first and keep the old one after it: logins
+//! made under the old key keep working until it is removed from the list. Each secret
+//! is not used directly: a session HMAC key and a JWT HS256 key are derived from it
+//! (HKDF-SHA256, `auth_hooks_flow::derive_key`), so one secret never keys two
+//! algorithms. A string shorter than 32 characters stops the start with a message
+//! naming its position (never the key). Without the variable the keys are random per
+//! start, so a restart logs everybody out.
+//!
 //! `AUTH_HOOKS_POLICIES='{"on_login": "raise"}'` sets the hooks' error policies; a bad
 //! phase or value stops the start with a message naming it.
 //!
 //! `AUTH_HOOKS_DEMO_EXIT_AFTER=<seconds>` stops the server after that long (for CI).
 
+use std::env::VarError;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,8 +50,8 @@ use auth_hooks_axum::{routes, AuthState, Registration, WebConfig};
 use auth_hooks_flow::builtin::ip_throttle::IpThrottle;
 use auth_hooks_flow::builtin::lockout::Lockout;
 use auth_hooks_flow::{
-    AuthFlow, JwtKeys, PasswordBackend, PasswordHasher, PasswordUser, SessionConfig, SessionKey,
-    SessionManager, TokenManager,
+    derive_key, AuthFlow, JwtKeys, KeyRing, PasswordBackend, PasswordHasher, PasswordUser,
+    SessionConfig, SessionKey, SessionManager, TokenManager,
 };
 use auth_hooks_sqlite::SqliteStore;
 use axum::response::Redirect;
@@ -171,6 +181,59 @@ fn policies() -> Result<HookPolicies, String> {
     }
 }
 
+/// The session keys and the JWT keys, each ring in the order of the secrets.
+struct Keys {
+    sessions: KeyRing<SessionKey>,
+    tokens: KeyRing<JwtKeys>,
+}
+
+/// The minimum length of a secret of `AUTH_HOOKS_DEMO_KEYS`, in characters.
+const MIN_KEY_CHARS: usize = 32;
+
+/// The keys derived from `AUTH_HOOKS_DEMO_KEYS`, or random ones without it.
+fn keys() -> Result<Keys, Box<dyn std::error::Error>> {
+    match std::env::var("AUTH_HOOKS_DEMO_KEYS") {
+        Ok(list) => Ok(keys_from(&list)?),
+        Err(VarError::NotPresent) => Ok(Keys {
+            sessions: SessionKey::generate()?.into(),
+            tokens: JwtKeys::hs256_random()?.into(),
+        }),
+        Err(VarError::NotUnicode(_)) => Err("AUTH_HOOKS_DEMO_KEYS is not valid UTF-8".into()),
+    }
+}
+
+/// The keys of a comma-separated list of secrets, the first signing. An error names a
+/// bad secret by its position, never by its value.
+fn keys_from(list: &str) -> Result<Keys, String> {
+    let secrets: Vec<&str> = list.split(',').collect();
+    let count = secrets.len();
+    let mut sessions = Vec::with_capacity(count);
+    let mut tokens = Vec::with_capacity(count);
+    for (i, secret) in secrets.into_iter().enumerate() {
+        let position = i + 1;
+        if secret.chars().count() < MIN_KEY_CHARS {
+            return Err(format!(
+                "AUTH_HOOKS_DEMO_KEYS: key {position} of {count} is shorter than \
+                 {MIN_KEY_CHARS} characters; each comma-separated key must have at least \
+                 {MIN_KEY_CHARS}"
+            ));
+        }
+        let derived = |purpose| {
+            derive_key(secret, purpose)
+                .map_err(|e| format!("AUTH_HOOKS_DEMO_KEYS: key {position} of {count}: {e}"))
+        };
+        let session_key = SessionKey::new(derived("auth-hooks demo: session id hmac")?);
+        let jwt_keys = JwtKeys::hs256(derived("auth-hooks demo: jwt hs256")?);
+        sessions.push(session_key.map_err(|e| e.to_string())?);
+        tokens.push(jwt_keys.map_err(|e| e.to_string())?);
+    }
+    let not_empty = "split yields at least one item";
+    Ok(Keys {
+        sessions: KeyRing::from_keys(sessions).expect(not_empty),
+        tokens: KeyRing::from_keys(tokens).expect(not_empty),
+    })
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
@@ -189,13 +252,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     .with_policies(policies()?);
 
     let hasher = PasswordHasher::owasp();
+    let keys = keys()?;
     let (location, _private_dir) = database_location()?;
     let store = store(&location, &hasher).await?;
-    // Random keys: fine for a demo; a real application loads them from its secrets.
+    println!(
+        "keys: {} (the first signs, tokens name it kid {})",
+        keys.tokens.iter().count(),
+        keys.tokens.signing().kid()
+    );
     let flow = AuthFlow::builder(PasswordBackend::new(store.clone(), hasher))
         .hooks(hooks)
         .sessions(
-            SessionManager::new(SessionKey::generate()?, store.clone()).with_config(
+            SessionManager::new(keys.sessions, store.clone()).with_config(
                 // OWASP's session guidance for a low-risk application: an idle timeout
                 // of 15-30 minutes, an absolute one of a working day (4-8 hours).
                 SessionConfig::default()
@@ -203,7 +271,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .ttl(Duration::from_secs(8 * 3600)),
             ),
         )
-        .tokens(TokenManager::new(JwtKeys::hs256_random()?, store.clone()))
+        .tokens(TokenManager::new(keys.tokens, store.clone()))
         .extension(IpThrottle::new(store.clone()))
         .extension(Lockout::new(store))
         .build()?;
@@ -258,4 +326,50 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     })
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const K1: &str = "the first demo key: thirty-two characters or more";
+    const K2: &str = "the second demo key: also long enough to be one";
+
+    #[test]
+    fn the_first_key_signs_and_every_key_verifies() {
+        let keys = keys_from(&format!("{K2},{K1}")).unwrap();
+        assert_eq!(keys.sessions.iter().count(), 2);
+        assert_eq!(keys.tokens.iter().count(), 2);
+        let alone = |k| keys_from(k).unwrap().tokens.signing().kid().to_owned();
+        assert_eq!(keys.tokens.signing().kid(), alone(K2));
+        assert_eq!(keys.tokens.older()[0].kid(), alone(K1));
+        assert_ne!(alone(K1), alone(K2));
+    }
+
+    #[test]
+    fn keys_are_derived_from_the_secret_not_the_secret_itself() {
+        let keys = keys_from(K1).unwrap();
+        let as_is = JwtKeys::hs256(K1).unwrap();
+        assert_ne!(keys.tokens.signing().kid(), as_is.kid());
+    }
+
+    #[test]
+    fn a_short_key_is_refused_by_position_without_showing_it() {
+        let short = "only thirty-one characters here";
+        assert_eq!(short.chars().count(), 31);
+        let error = keys_from(&format!("{K1},{short}")).err().unwrap();
+        assert!(error.contains("key 2 of 2"), "{error}");
+        assert!(error.contains("32"), "{error}");
+        assert!(!error.contains(short) && !error.contains(K1), "{error}");
+        let empty = keys_from(&format!("{K1},")).err().unwrap();
+        assert!(empty.contains("key 2 of 2"), "{empty}");
+        assert!(keys_from("").err().unwrap().contains("key 1 of 1"));
+    }
+
+    #[test]
+    fn length_is_counted_in_characters() {
+        // 32 characters, more bytes: accepted.
+        assert!(keys_from(&"é".repeat(32)).is_ok());
+        assert!(keys_from(&"é".repeat(31)).is_err());
+    }
 }

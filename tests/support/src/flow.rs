@@ -9,10 +9,10 @@ use auth_hooks::{AuthHookContext, AuthHookRegistry, HookFuture};
 use auth_hooks_flow::builtin::ip_throttle::IpThrottle;
 use auth_hooks_flow::builtin::lockout::{Lockout, LockoutConfig};
 use auth_hooks_flow::{
-    async_trait, AttemptStore, AuthFlow, FlowConfigError, JtiBlocklist, JwtKeys, ManualClock,
-    MemoryAttemptStore, MemoryJtiBlocklist, MemorySessionStore, MemoryUserStore, PasswordBackend,
-    PasswordHasher, SessionData, SessionKey, SessionManager, SessionRecord, SessionStore,
-    StoreError, TokenManager,
+    async_trait, AttemptStore, AuthFlow, FlowConfigError, JtiBlocklist, JwtKeys, KeyRing,
+    ManualClock, MemoryAttemptStore, MemoryJtiBlocklist, MemorySessionStore, MemoryUserStore,
+    PasswordBackend, PasswordHasher, SessionData, SessionKey, SessionManager, SessionRecord,
+    SessionStore, StoreError, TokenManager,
 };
 
 pub use auth_hooks_flow::testing::{ada, request, PASSWORD};
@@ -53,6 +53,10 @@ pub struct FixtureOptions {
     pub blocklist: Option<Arc<dyn JtiBlocklist>>,
     /// Replaces the attempt store.
     pub attempt_store: Option<Arc<dyn AttemptStore>>,
+    /// Replaces the session keys (one fixed key by default).
+    pub session_keys: Option<KeyRing<SessionKey>>,
+    /// Replaces the JWT keys (one fixed HS256 key by default).
+    pub jwt_keys: Option<KeyRing<JwtKeys>>,
 }
 
 impl Default for FixtureOptions {
@@ -66,6 +70,8 @@ impl Default for FixtureOptions {
             session_store: None,
             blocklist: None,
             attempt_store: None,
+            session_keys: None,
+            jwt_keys: None,
         }
     }
 }
@@ -108,8 +114,13 @@ impl Fixture {
                 .session_store
                 .unwrap_or_else(|| sessions.clone() as Arc<dyn SessionStore>);
             builder = builder.sessions(
-                SessionManager::new(SessionKey::new([7u8; 32]).unwrap(), store)
-                    .with_clock(Arc::new(clock.clone())),
+                SessionManager::new(
+                    options
+                        .session_keys
+                        .unwrap_or_else(|| SessionKey::new([7u8; 32]).unwrap().into()),
+                    store,
+                )
+                .with_clock(Arc::new(clock.clone())),
             );
         }
         if options.tokens {
@@ -117,8 +128,13 @@ impl Fixture {
                 .blocklist
                 .unwrap_or_else(|| blocklist.clone() as Arc<dyn JtiBlocklist>);
             builder = builder.tokens(
-                TokenManager::new(JwtKeys::hs256([9u8; 32]).unwrap(), store)
-                    .with_clock(Arc::new(clock.clone())),
+                TokenManager::new(
+                    options
+                        .jwt_keys
+                        .unwrap_or_else(|| JwtKeys::hs256([9u8; 32]).unwrap().into()),
+                    store,
+                )
+                .with_clock(Arc::new(clock.clone())),
             );
         }
         if options.lockout {

@@ -14,4 +14,5 @@ mod headers;
 mod ip_throttle;
 mod next;
 mod outages;
+mod rotation;
 mod stores;

@@ -1,7 +1,8 @@
 //! A real browser on the login page: Debian's chromium, driven through chromedriver
 //! (WebDriver) with fantoccini. Logs in through the form, sees /me, logs out, sees the
 //! login page again; a wrong password, and a login a hook refuses, show their errors
-//! on the page.
+//! on the page. Then the lifecycle: register from the login page's link, log in as the
+//! new user, change the password from /me, log out, and only the new password works.
 //!
 //! Needs `chromium` and `chromium-driver` (`apt-get install -y chromium chromium-driver`).
 //! Without chromedriver the test says it is skipped and passes, unless
@@ -14,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use auth_hooks::{AuthHookContext, AuthHookRegistry, AuthHookReject, Phase};
-use auth_hooks_axum::WebConfig;
+use auth_hooks_axum::{Registration, WebConfig};
 use auth_hooks_test_support::flow::{Fixture, PASSWORD};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -149,23 +150,35 @@ async fn wait_for_path(browser: &Client, server: &TestServer, path: &str) {
         .unwrap_or_else(|e| panic!("the browser did not reach {url}: {e}"));
 }
 
-async fn fill_and_submit(browser: &Client, username: &str, password: &str) {
-    let field = |css: &'static str| {
-        browser
-            .wait()
-            .at_most(PAGE_WAIT)
-            .for_element(Locator::Css(css))
-    };
-    let user = field("#username").await.unwrap();
-    user.clear().await.unwrap();
-    user.send_keys(username).await.unwrap();
-    field("#password")
+/// Types `text` into the (emptied) field at `css`, once the page has it.
+async fn fill(browser: &Client, css: &str, text: &str) {
+    let field = browser
+        .wait()
+        .at_most(PAGE_WAIT)
+        .for_element(Locator::Css(css))
         .await
-        .unwrap()
-        .send_keys(password)
+        .unwrap_or_else(|e| panic!("{css} did not appear: {e}"));
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+/// Clicks the element at `css`, once the page has it.
+async fn click(browser: &Client, css: &str) {
+    browser
+        .wait()
+        .at_most(PAGE_WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
+        .click()
         .await
         .unwrap();
-    field("#submit").await.unwrap().click().await.unwrap();
+}
+
+async fn fill_and_submit(browser: &Client, username: &str, password: &str) {
+    fill(browser, "#username", username).await;
+    fill(browser, "#password", password).await;
+    click(browser, "#submit").await;
 }
 
 async fn scenario(browser: &Client, server: &TestServer) {
@@ -213,10 +226,58 @@ async fn scenario(browser: &Client, server: &TestServer) {
         .unwrap();
     browser.goto(&server.url("/me")).await.unwrap();
     wait_for_path(browser, server, "/login?next=%2Fme").await;
+
+    lifecycle(browser, server).await;
+}
+
+/// Register → log in → change the password → log out → only the new password works.
+async fn lifecycle(browser: &Client, server: &TestServer) {
+    const FIRST: &str = "grace's first passphrase";
+    const SECOND: &str = "grace's second passphrase";
+
+    click(browser, "#register-link").await;
+    wait_for_path(browser, server, "/register").await;
+    fill(browser, "#username", "grace").await;
+    fill(browser, "#email", "grace@example.com").await;
+    fill(browser, "#password", FIRST).await;
+    click(browser, "#submit").await;
+    wait_for_text(
+        browser,
+        "#notice",
+        "Thank you. If that username was free, your account is ready: sign in with it.",
+    )
+    .await;
+    click(browser, "#login-link").await;
+    wait_for_path(browser, server, "/login").await;
+
+    fill_and_submit(browser, "grace", FIRST).await;
+    wait_for_path(browser, server, "/me").await;
+    let whoami = text_of(browser, "#whoami").await;
+    assert!(whoami.contains("Signed in as grace"), "{whoami}");
+
+    click(browser, "#password-link").await;
+    wait_for_path(browser, server, "/password").await;
+    fill(browser, "#current_password", FIRST).await;
+    fill(browser, "#new_password", SECOND).await;
+    click(browser, "#submit").await;
+    wait_for_text(
+        browser,
+        "#notice",
+        "Your password is changed. Every other session is signed out.",
+    )
+    .await;
+
+    browser.goto(&server.url("/me")).await.unwrap();
+    click(browser, "#logout-button").await;
+    wait_for_path(browser, server, "/login").await;
+    fill_and_submit(browser, "grace", FIRST).await;
+    wait_for_text(browser, "#error", "Invalid username or password.").await;
+    fill_and_submit(browser, "grace", SECOND).await;
+    wait_for_path(browser, server, "/me").await;
 }
 
 #[tokio::test]
-async fn browser_logs_in_sees_me_logs_out_and_sees_wrong_password_errors() {
+async fn browser_logs_in_sees_me_logs_out_then_registers_and_changes_the_password() {
     let required = std::env::var("AUTH_HOOKS_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
     let (Some(chromedriver), Some(chromium)) = (
         binary("CHROMEDRIVER", "/usr/bin/chromedriver"),
@@ -244,7 +305,10 @@ async fn browser_logs_in_sees_me_logs_out_and_sees_wrong_password_errors() {
             },
         )
         .unwrap();
-    let (server, _) = serve(Fixture::new(hooks), WebConfig::default().https(false)).await;
+    let config = WebConfig::default()
+        .https(false)
+        .registration(Registration::Open);
+    let (server, _) = serve(Fixture::new(hooks), config).await;
     let driver = start_driver(&chromedriver);
     let profile = std::env::temp_dir().join(format!("auth-hooks-chromium-{}", std::process::id()));
     std::fs::create_dir_all(&profile).unwrap();

@@ -12,6 +12,7 @@ mod disconnect;
 mod errors;
 mod headers;
 mod ip_throttle;
+mod lifecycle;
 mod next;
 mod outages;
 mod rotation;

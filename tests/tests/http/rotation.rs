@@ -33,7 +33,7 @@ async fn server(store: &Arc<SqliteStore>, keys: &[[u8; 32]]) -> TestServer {
     .tokens(TokenManager::new(tokens.unwrap(), store.clone()))
     .build()
     .unwrap();
-    TestServer::start(flow, WebConfig::default()).await
+    TestServer::start(flow, WebConfig::default().https(false)).await
 }
 
 async fn me(server: &TestServer, header: (reqwest::header::HeaderName, &str)) -> StatusCode {

@@ -6,7 +6,8 @@
 //! | [`PasswordHasher`] | argon2id, OWASP parameters, PHC strings, `needs_rehash`, dummy verify |
 //! | [`SessionManager`] | 256-bit ids, HMAC-SHA256 at rest, TTL, idle timeout, rotation |
 //! | [`TokenManager`] | access + refresh JWTs (`iss`, `aud`, `nbf`, `kid` checked), JTI blocklist on every path, family revocation |
-//! | [`AuthFlow`] | login, logout, session and token checks, refresh, with the hooks run around them in a fixed order (see [`AuthFlow::login_with`] and [`AuthFlow::refresh_from`]) |
+//! | [`AuthFlow`] | login, logout, session and token checks, refresh, registration, password change, with the hooks run around them in a fixed order (see [`AuthFlow::login_with`], [`AuthFlow::refresh_from`], [`AuthFlow::register_with`] and [`AuthFlow::change_password`]) |
+//! | [`PasswordPolicy`] | what a new password must be: NIST SP 800-63B's rules and a check of yours |
 //! | [`SessionEnricher`], [`SessionData`] | what `on_login` hooks keep with the session, typed, in every store |
 //! | [`TokenClaims`] | custom claims hooks add to a login's tokens, kept across refreshes |
 //! | [`KeyRing`], [`derive_key`] | key rotation (the first key signs, every key verifies; tokens carry a `kid`), per-purpose keys from one secret |

@@ -33,7 +33,9 @@ impl AuthFlow {
     /// 4. Ends every other login of the user: their sessions and the token families
     ///    linked to them. The login the change was made from stays: its session (for a
     ///    token, the session it is linked to) and its token family. Tokens of a
-    ///    tokens-only flow are not tracked per user and are not ended.
+    ///    tokens-only flow are not tracked per user and are not ended. If a store fails
+    ///    here, the password is changed and [`LoginError::StoreUnavailable`] is
+    ///    returned: a retry with the new password as the current one ends them.
     /// 5. Runs `on_password_change` with the user, the current login's session or token
     ///    metadata and metadata `other_logins_ended`. Under `raise` its failure is
     ///    returned; the password is changed either way.

@@ -33,7 +33,7 @@ pub enum Registered {
     /// `on_register` hooks were told. Deliberately one answer for both.
     Accepted,
     /// The new user, signed in ([`RegisterOptions::sign_in`]).
-    SignedIn(LoginSuccess),
+    SignedIn(Box<LoginSuccess>),
 }
 
 impl AuthFlow {
@@ -112,7 +112,7 @@ impl AuthFlow {
             (true, "created") => self
                 .complete_login(ctx, user, &options.login)
                 .await
-                .map(Registered::SignedIn),
+                .map(|success| Registered::SignedIn(Box::new(success))),
             (true, _) => Err(LoginError::LoginTaken),
         }
     }

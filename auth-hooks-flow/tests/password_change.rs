@@ -55,10 +55,13 @@ async fn by_session(fx: &Fixture, login: &LoginSuccess) -> Authenticated {
     fx.flow.authenticate_session(id).await.unwrap()
 }
 
+/// What `on_password_change` saw: the user, and how many other logins were ended.
+type Notices = Arc<Mutex<Vec<(Option<String>, u64)>>>;
+
 #[tokio::test]
 async fn it_keeps_the_current_login_and_ends_every_other_one() {
     let mut hooks = AuthHookRegistry::new();
-    let seen: Arc<Mutex<Vec<(Option<String>, u64)>>> = Arc::default();
+    let seen: Notices = Arc::default();
     let record = seen.clone();
     hooks
         .register(

@@ -66,7 +66,7 @@ pub(crate) async fn post_register(
 
     match state.flow().register_with(fields, request, options).await {
         Ok(Registered::Accepted) => accepted(&state, format),
-        Ok(Registered::SignedIn(success)) => succeed(&state, format, success, body.remember, None),
+        Ok(Registered::SignedIn(success)) => succeed(&state, format, *success, body.remember, None),
         Ok(other) => {
             tracing::error!(
                 ?other,

@@ -56,7 +56,7 @@ impl AuthFlow {
             .user_id(user.id.clone())
             .metadata("authentication_method", "password_change");
         if let Some(login) = self.backend.login_name_of(user) {
-            ctx = ctx.credentials(json!({ "username": login }));
+            ctx = ctx.credentials_with(json!({ "username": login }), self.hook_fields.sanitizer());
         }
         if let Some(shared) = user.shared_user() {
             ctx = ctx.shared_user(shared);

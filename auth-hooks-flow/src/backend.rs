@@ -453,7 +453,7 @@ impl AuthBackend for PasswordBackend {
                 return Err(BackendError::Overloaded { retry_after })
             }
             Err(PoolError::Failed(error)) => {
-                tracing::error!(user_id = %user.id, %error, "stored password hash is unusable; login refused");
+                tracing::error!(user_id = %user.id, error = %auth_hooks::LogSafe(&error), "stored password hash is unusable; login refused");
                 return Ok(AuthOutcome::InvalidCredentials);
             }
         };
@@ -464,14 +464,14 @@ impl AuthBackend for PasswordBackend {
                         tracing::info!(user_id = %user.id, "password rehashed with current parameters")
                     }
                     Err(error) => {
-                        tracing::warn!(user_id = %user.id, %error, "could not store the rehashed password")
+                        tracing::warn!(user_id = %user.id, error = %auth_hooks::LogSafe(&error), "could not store the rehashed password")
                     }
                 },
                 Err(PoolError::Overloaded { .. }) => {
                     tracing::info!(user_id = %user.id, "password not rehashed: the hashing threads are busy (the next login will)")
                 }
                 Err(PoolError::Failed(error)) => {
-                    tracing::warn!(user_id = %user.id, %error, "could not rehash the password")
+                    tracing::warn!(user_id = %user.id, error = %auth_hooks::LogSafe(&error), "could not rehash the password")
                 }
             }
         }
@@ -548,7 +548,7 @@ impl AuthBackend for PasswordBackend {
                 return Ok(PasswordChange::WrongPassword);
             }
             Err(PoolError::Failed(error)) => {
-                tracing::error!(user_id = %user.id, %error, "stored password hash is unusable; password change refused");
+                tracing::error!(user_id = %user.id, error = %auth_hooks::LogSafe(&error), "stored password hash is unusable; password change refused");
                 return Ok(PasswordChange::WrongPassword);
             }
             Err(overloaded) => return Err(overloaded.into()),

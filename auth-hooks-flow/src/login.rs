@@ -208,7 +208,7 @@ impl AuthFlow {
 
         if let Err(error) = self.hooks.run(Phase::BeforeAuthenticate, &base).await {
             let error = LoginError::from_hook(error);
-            tracing::info!(backend = %self.backend_name, %error, "login denied before authentication");
+            tracing::info!(backend = %self.backend_name, error = %auth_hooks::LogSafe(&error), "login denied before authentication");
             return Err(error);
         }
 
@@ -254,7 +254,7 @@ impl AuthFlow {
         let authenticated = ctx.build();
         if let Err(error) = self.hooks.run(Phase::BeforeLogin, &authenticated).await {
             let error = LoginError::from_hook(error);
-            tracing::info!(backend = %self.backend_name, user_id = %user.id, %error, "login denied after authentication");
+            tracing::info!(backend = %self.backend_name, user_id = %user.id, error = %auth_hooks::LogSafe(&error), "login denied after authentication");
             return Err(error);
         }
         let claims = claims.map(|claims| claims.take()).unwrap_or_default();
@@ -286,7 +286,7 @@ impl AuthFlow {
             return Err(LoginError::from_hook(error));
         }
         if let Err(error) = self.store_session_data(created, enricher).await {
-            tracing::error!(user_id = %user.id, %error, "login refused: the session's data could not be stored");
+            tracing::error!(user_id = %user.id, error = %auth_hooks::LogSafe(&error), "login refused: the session's data could not be stored");
             pending.undo().await;
             return Err(LoginError::StoreUnavailable(error));
         }
@@ -333,7 +333,7 @@ impl AuthFlow {
     ) -> Result<Pending, LoginError> {
         let session = match &self.sessions {
             Some(sessions) => Some(sessions.rotate(previous, &user.id).await.map_err(|error| {
-                tracing::error!(user_id = %user.id, %error, "login refused: the session could not be stored");
+                tracing::error!(user_id = %user.id, error = %auth_hooks::LogSafe(&error), "login refused: the session could not be stored");
                 error
             })?),
             None => None,
@@ -346,7 +346,7 @@ impl AuthFlow {
             Some(tokens) => match issued(tokens) {
                 Ok(pair) => Some(pair),
                 Err(error) => {
-                    tracing::error!(user_id = %user.id, %error, "login refused: tokens could not be issued");
+                    tracing::error!(user_id = %user.id, error = %auth_hooks::LogSafe(&error), "login refused: tokens could not be issued");
                     let created = Created {
                         session,
                         tokens: None,

@@ -81,7 +81,7 @@ impl AuthFlow {
             .build();
         if let Err(error) = self.hooks.run(Phase::BeforeRegister, &base).await {
             let error = LoginError::from_hook(error);
-            tracing::info!(backend = %self.backend_name, %error, "registration refused");
+            tracing::info!(backend = %self.backend_name, error = %auth_hooks::LogSafe(&error), "registration refused");
             return Err(error);
         }
 

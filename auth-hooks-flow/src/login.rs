@@ -332,9 +332,8 @@ impl AuthFlow {
         claims: &Map<String, Value>,
     ) -> Result<Pending, LoginError> {
         let session = match &self.sessions {
-            Some(sessions) => Some(sessions.rotate(previous, &user.id).await.map_err(|error| {
-                tracing::error!(user_id = %user.id, error = %auth_hooks::LogSafe(&error), "login refused: the session could not be stored");
-                error
+            Some(sessions) => Some(sessions.rotate(previous, &user.id).await.inspect_err(|error| {
+                tracing::error!(user_id = %user.id, error = %auth_hooks::LogSafe(error), "login refused: the session could not be stored");
             })?),
             None => None,
         };

@@ -26,6 +26,8 @@ impl RegisterOptions {
 }
 
 /// A registration the flow accepted.
+// Returned once per registration and matched at once: boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Registered {

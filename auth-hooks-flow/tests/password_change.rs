@@ -58,7 +58,9 @@ async fn by_session(fx: &Fixture, login: &LoginSuccess) -> Authenticated {
 #[tokio::test]
 async fn it_keeps_the_current_login_and_ends_every_other_one() {
     let mut hooks = AuthHookRegistry::new();
-    let seen: Arc<Mutex<Vec<(Option<String>, u64)>>> = Arc::default();
+    /// What each hook saw: the user id and `other_logins_ended`.
+    type Seen = Arc<Mutex<Vec<(Option<String>, u64)>>>;
+    let seen: Seen = Arc::default();
     let record = seen.clone();
     hooks
         .register(

@@ -14,6 +14,7 @@
 //!     /// The gate: runs before any password is checked.
 //!     #[before_authenticate]
 //!     pub fn deny_root(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
+//!         // The normalized name: `Root` and `ＲＯＯＴ` are refused too.
 //!         match ctx.username() {
 //!             Some("root") => Err(AuthHookReject::new("Not allowed.")),
 //!             _ => Ok(()),

@@ -124,7 +124,7 @@ impl Presented {
             None => match config.cookie.read(headers) {
                 Ok(cookie) => Ok(cookie.map_or(Presented::Nothing, Presented::Cookie)),
                 Err(duplicate) => {
-                    tracing::warn!(reason = %duplicate, "request refused");
+                    tracing::warn!(reason = %auth_hooks::LogSafe(&duplicate), "request refused");
                     Err(WebError::bad_request(
                         DuplicateSessionCookie::CLIENT_MESSAGE,
                     ))

@@ -37,7 +37,7 @@ impl From<LoginError> for WebError {
                 tracing::error!(
                     phase = %failure.phase,
                     hook = %failure.hook,
-                    cause = %failure.source,
+                    cause = %auth_hooks::LogSafe(&failure.source),
                     "login refused: an auth hook's store is unavailable or too slow"
                 );
                 WebError::unavailable()
@@ -46,7 +46,7 @@ impl From<LoginError> for WebError {
                 tracing::warn!(
                     phase = %failure.phase,
                     hook = %failure.hook,
-                    cause = %failure.source,
+                    cause = %auth_hooks::LogSafe(&failure.source),
                     "login refused: an auth hook failed"
                 );
                 WebError::unauthorized(WebError::LOGIN_REJECTED)
@@ -55,7 +55,7 @@ impl From<LoginError> for WebError {
                 WebError::unprocessable(capitalized(&message))
             }
             LoginError::StoreUnavailable(store) => {
-                tracing::error!(error = %store, "login refused: a store is unavailable");
+                tracing::error!(error = %auth_hooks::LogSafe(&store), "login refused: a store is unavailable");
                 WebError::unavailable()
             }
             LoginError::Overloaded { retry_after } => {
@@ -78,7 +78,7 @@ impl From<LoginError> for WebError {
                 )
             }
             other => {
-                tracing::error!(error = %other, "login refused");
+                tracing::error!(error = %auth_hooks::LogSafe(&other), "login refused");
                 WebError::new(StatusCode::INTERNAL_SERVER_ERROR, WebError::LOGIN_REJECTED)
             }
         }
@@ -91,7 +91,7 @@ impl From<AuthError> for WebError {
     fn from(error: AuthError) -> Self {
         match error {
             error if error.is_unavailable() => {
-                tracing::error!(%error, "authentication refused");
+                tracing::error!(error = %auth_hooks::LogSafe(&error), "authentication refused");
                 WebError::unavailable()
             }
             AuthError::Rejected {
@@ -103,7 +103,7 @@ impl From<AuthError> for WebError {
                 WebError::unauthorized(message).with_bearer_challenge()
             }
             other => {
-                tracing::debug!(error = %other, "credential refused");
+                tracing::debug!(error = %auth_hooks::LogSafe(&other), "credential refused");
                 WebError::unauthorized(other.client_message().to_owned()).with_bearer_challenge()
             }
         }
@@ -114,7 +114,7 @@ impl From<LogoutError> for WebError {
     /// Only reached when the logout could not be done: a 503, so the client does not
     /// believe it is logged out when it is not.
     fn from(error: LogoutError) -> Self {
-        tracing::error!(%error, "logout failed");
+        tracing::error!(error = %auth_hooks::LogSafe(&error), "logout failed");
         WebError::unavailable()
     }
 }

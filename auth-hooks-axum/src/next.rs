@@ -103,7 +103,7 @@ pub fn next_or(raw: Option<&str>, default: &str) -> String {
     match raw.map(validate_next) {
         Some(Ok(path)) => path,
         Some(Err(reason)) => {
-            tracing::debug!(%reason, "unsafe `next` ignored");
+            tracing::debug!(reason = %auth_hooks::LogSafe(&reason), "unsafe `next` ignored");
             default.to_owned()
         }
         None => default.to_owned(),

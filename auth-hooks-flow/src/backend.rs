@@ -312,6 +312,23 @@ impl PasswordBackend {
         Ok(login)
     }
 
+    /// After a failed verify against `stored`: when that hash has cheaper parameters
+    /// than the current ones (an account from before they were raised), one dummy
+    /// verify with the current parameters, so the failure costs at least what an
+    /// unknown user's does and its timing does not single out old accounts.
+    async fn top_up_failed_verify(&self, password: &str, stored: &str) -> Result<(), BackendError> {
+        if !self.hasher.costs_less(stored) {
+            return Ok(());
+        }
+        match self.pool.dummy_verify(password).await {
+            Err(PoolError::Overloaded { retry_after }) => {
+                Err(BackendError::Overloaded { retry_after })
+            }
+            // Whatever the dummy verify found, the answer is the same.
+            Ok(()) | Err(PoolError::Failed(_)) => Ok(()),
+        }
+    }
+
     /// `password` checked against the hasher's limit and the policy.
     fn new_password_ok(&self, password: &str) -> Result<(), BackendError> {
         if let Err(PasswordError::TooLong { max }) = self.hasher.check_input(password) {
@@ -427,12 +444,16 @@ impl AuthBackend for PasswordBackend {
         };
         let needs_rehash = match self.pool.verify(password, user.password_hash.clone()).await {
             Ok((true, needs_rehash)) if !user.disabled => needs_rehash,
-            Ok(_) => return Ok(AuthOutcome::InvalidCredentials),
+            Ok(_) => {
+                self.top_up_failed_verify(password, &user.password_hash)
+                    .await?;
+                return Ok(AuthOutcome::InvalidCredentials);
+            }
             Err(PoolError::Overloaded { retry_after }) => {
                 return Err(BackendError::Overloaded { retry_after })
             }
             Err(PoolError::Failed(error)) => {
-                tracing::error!(user_id = %user.id, %error, "stored password hash is unusable; login refused");
+                tracing::error!(user_id = %user.id, error = %auth_hooks::LogSafe(&error), "stored password hash is unusable; login refused");
                 return Ok(AuthOutcome::InvalidCredentials);
             }
         };
@@ -443,14 +464,14 @@ impl AuthBackend for PasswordBackend {
                         tracing::info!(user_id = %user.id, "password rehashed with current parameters")
                     }
                     Err(error) => {
-                        tracing::warn!(user_id = %user.id, %error, "could not store the rehashed password")
+                        tracing::warn!(user_id = %user.id, error = %auth_hooks::LogSafe(&error), "could not store the rehashed password")
                     }
                 },
                 Err(PoolError::Overloaded { .. }) => {
                     tracing::info!(user_id = %user.id, "password not rehashed: the hashing threads are busy (the next login will)")
                 }
                 Err(PoolError::Failed(error)) => {
-                    tracing::warn!(user_id = %user.id, %error, "could not rehash the password")
+                    tracing::warn!(user_id = %user.id, error = %auth_hooks::LogSafe(&error), "could not rehash the password")
                 }
             }
         }
@@ -521,9 +542,13 @@ impl AuthBackend for PasswordBackend {
         };
         match self.pool.verify(current, user.password_hash.clone()).await {
             Ok((true, _)) => {}
-            Ok((false, _)) => return Ok(PasswordChange::WrongPassword),
+            Ok((false, _)) => {
+                self.top_up_failed_verify(current, &user.password_hash)
+                    .await?;
+                return Ok(PasswordChange::WrongPassword);
+            }
             Err(PoolError::Failed(error)) => {
-                tracing::error!(user_id = %user.id, %error, "stored password hash is unusable; password change refused");
+                tracing::error!(user_id = %user.id, error = %auth_hooks::LogSafe(&error), "stored password hash is unusable; password change refused");
                 return Ok(PasswordChange::WrongPassword);
             }
             Err(overloaded) => return Err(overloaded.into()),

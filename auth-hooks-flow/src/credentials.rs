@@ -1,21 +1,25 @@
-//! What a client sends to log in, kept raw for the backend only.
+//! What a client sends to log in, kept raw for the backend only (the login name
+//! normalized).
 
 use std::fmt;
 
 use serde_json::{Map, Value};
 
-use auth_hooks::Sanitizer;
+use auth_hooks::{normalize_login, normalize_login_fields, Sanitizer, LOGIN_FIELDS};
 
 /// The credentials of one login attempt, as the client sent them.
 ///
 /// Only the authentication backend reads the raw values; hooks get a sanitized copy in
-/// the context. `Debug` shows the sanitized copy, so logging a `Credentials` by mistake
+/// the context. The login name (`username`, `email`, `login`) is
+/// [normalized](auth_hooks::normalize_login) here, once, as the credentials are built:
+/// the backend, the stores, the lockout and the hooks all see one form of it
+/// (`ＡＤＡ`, `ADA ` and `ada` are one account). `Debug` shows the sanitized copy, so logging a `Credentials` by mistake
 /// leaks nothing.
 ///
 /// ```
 /// use auth_hooks_flow::Credentials;
 ///
-/// let creds = Credentials::password("ada@example.com", "hunter2");
+/// let creds = Credentials::password(" Ada@Example.com", "hunter2");
 /// assert_eq!(creds.login(), Some("ada@example.com"));
 /// assert!(!format!("{creds:?}").contains("hunter2"));
 /// ```
@@ -33,7 +37,10 @@ impl Credentials {
     /// A login name and a password (fields `username` and `password`).
     pub fn password(login: impl Into<String>, password: impl Into<String>) -> Self {
         let mut fields = Map::new();
-        fields.insert("username".into(), Value::String(login.into()));
+        fields.insert(
+            "username".into(),
+            Value::String(normalize_login(&login.into())),
+        );
         fields.insert("password".into(), Value::String(password.into()));
         Credentials { fields }
     }
@@ -41,7 +48,14 @@ impl Credentials {
     /// Any fields a backend understands (a login form or JSON body as received).
     pub fn from_json(value: Value) -> Result<Self, NotAnObject> {
         match value {
-            Value::Object(fields) => Ok(Credentials { fields }),
+            Value::Object(fields) => {
+                let mut fields = Value::Object(fields);
+                normalize_login_fields(&mut fields);
+                let Value::Object(fields) = fields else {
+                    unreachable!("normalizing keeps an object an object")
+                };
+                Ok(Credentials { fields })
+            }
             Value::Null => Err(NotAnObject("null")),
             Value::Bool(_) => Err(NotAnObject("a boolean")),
             Value::Number(_) => Err(NotAnObject("a number")),
@@ -50,15 +64,23 @@ impl Credentials {
         }
     }
 
-    /// Adds or replaces a field.
+    /// Adds or replaces a field (a login field normalized).
     pub fn with(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
-        self.fields.insert(key.into(), value.into());
+        let key = key.into();
+        let value = match value.into() {
+            Value::String(login) if LOGIN_FIELDS.contains(&key.as_str()) => {
+                Value::String(normalize_login(&login))
+            }
+            other => other,
+        };
+        self.fields.insert(key, value);
         self
     }
 
-    /// The login name: the first string among `username`, `email`, `login`.
+    /// The [normalized](auth_hooks::normalize_login) login name: the first string among
+    /// `username`, `email`, `login`.
     pub fn login(&self) -> Option<&str> {
-        ["username", "email", "login"]
+        LOGIN_FIELDS
             .into_iter()
             .find_map(|key| self.fields.get(key)?.as_str())
     }

@@ -87,7 +87,7 @@ impl LoginError {
         match error {
             BackendError::Malformed(message) => LoginError::MalformedCredentials(message.into()),
             BackendError::Store(error) => {
-                tracing::error!(%backend, %error, "refused: the backend's store is unavailable");
+                tracing::error!(%backend, error = %auth_hooks::LogSafe(&error), "refused: the backend's store is unavailable");
                 LoginError::StoreUnavailable(error)
             }
             BackendError::Overloaded { retry_after } => LoginError::Overloaded { retry_after },

@@ -731,4 +731,53 @@ mod tests {
         ));
         assert_eq!(gauge.started(), 4);
     }
+
+    #[tokio::test]
+    async fn the_first_unknown_login_costs_one_hash_like_every_later_one() {
+        let gauge = Gauge::new();
+        // The dummy PHC string is made with the hasher, with no hash: building the
+        // backend hashes nothing.
+        let pool = HashPool::probed(current(), 1, 4, gauge.probe());
+        let backend = PasswordBackend::with_pool(Arc::new(MemoryUserStore::new()), current(), pool);
+        assert_eq!(gauge.started(), 0, "building hashes nothing");
+        for expected in 1..=3 {
+            let unknown = Credentials::password("nobody", PASSWORD);
+            let outcome = backend.authenticate(&unknown).await.unwrap();
+            assert!(matches!(outcome, AuthOutcome::InvalidCredentials));
+            assert_eq!(gauge.started(), expected, "one verify per unknown login");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_wrong_password_against_a_cheaper_hash_also_costs_a_current_verify() {
+        let users = Arc::new(MemoryUserStore::new());
+        // m = 8 KiB: cheaper than the pool's 16 KiB.
+        users
+            .add("u-old", "old", PASSWORD, &PasswordHasher::for_tests())
+            .unwrap();
+        users.add("u-new", "new", PASSWORD, &current()).unwrap();
+        let gauge = Gauge::new();
+        let pool = HashPool::probed(current(), 1, 4, gauge.probe());
+        let backend = PasswordBackend::with_pool(users, current(), pool);
+
+        let wrong = |login: &str| Credentials::password(login, "wrong");
+        let outcome = backend.authenticate(&wrong("old")).await.unwrap();
+        assert!(matches!(outcome, AuthOutcome::InvalidCredentials));
+        assert_eq!(
+            gauge.started(),
+            2,
+            "the cheap verify, then a dummy verify of the current parameters"
+        );
+        backend.authenticate(&wrong("new")).await.unwrap();
+        assert_eq!(gauge.started(), 3, "a current hash needs no top-up");
+        backend.authenticate(&wrong("nobody")).await.unwrap();
+        assert_eq!(gauge.started(), 4);
+        // A password change with a wrong current password is topped up the same way.
+        let changed = backend
+            .change_password("u-old", "wrong", "a new long password")
+            .await
+            .unwrap();
+        assert_eq!(changed, crate::PasswordChange::WrongPassword);
+        assert_eq!(gauge.started(), 6);
+    }
 }

@@ -67,6 +67,7 @@ mod credentials;
 mod custom_claims;
 mod error;
 mod hash_pool;
+mod hook_fields;
 mod key;
 mod login;
 mod logout;
@@ -123,3 +124,5 @@ pub use users::{MemoryUserStore, NewUserOutcome, PasswordUser, UserStore};
 /// The async-trait attribute the store traits are written with, for implementations:
 /// `#[auth_hooks_flow::async_trait]`.
 pub use async_trait::async_trait;
+/// The one form of a login name stores compare (re-exported for store crates).
+pub use auth_hooks::normalize_login;

@@ -6,12 +6,15 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::builtin::{unmet_requirement, MissingExtension};
+use crate::hook_fields::HookFields;
 use crate::undo::{Created, Pending};
 use crate::{
     AuthBackend, AuthOutcome, AuthenticatedUser, Credentials, LoginError, NewSession,
     SessionEnricher, SessionId, SessionManager, StoreError, TokenClaims, TokenManager, TokenPair,
 };
-use auth_hooks::{AuthHookContext, AuthHookContextBuilder, AuthHookRegistry, Phase, RequestMeta};
+use auth_hooks::{
+    AuthHookContext, AuthHookContextBuilder, AuthHookRegistry, Phase, RequestMeta, Sanitizer,
+};
 use serde_json::{Map, Value};
 
 type Extension = Arc<dyn Fn(AuthHookContextBuilder) -> AuthHookContextBuilder + Send + Sync>;
@@ -29,6 +32,8 @@ pub struct AuthFlow {
     pub(crate) sessions: Option<Arc<SessionManager>>,
     pub(crate) tokens: Option<Arc<TokenManager>>,
     extensions: Vec<Extension>,
+    /// What of the credentials hooks see.
+    pub(crate) hook_fields: HookFields,
 }
 
 /// Builds an [`AuthFlow`].
@@ -97,6 +102,7 @@ impl AuthFlow {
                 sessions: None,
                 tokens: None,
                 extensions: Vec::new(),
+                hook_fields: HookFields::default(),
             },
             extension_types: Vec::new(),
         }
@@ -138,6 +144,20 @@ impl AuthFlow {
         self.extensions.iter().fold(builder, |b, ext| ext(b))
     }
 
+    /// [`context`](Self::context) with what hooks may see of `credentials`: the
+    /// allowed fields ([`AuthFlowBuilder::hook_fields`]), through the flow's sanitizer
+    /// ([`AuthFlowBuilder::sanitizer`]).
+    pub(crate) fn context_with(
+        &self,
+        request: RequestMeta,
+        credentials: &Credentials,
+    ) -> AuthHookContextBuilder {
+        self.context(request).credentials_with(
+            self.hook_fields.select(credentials),
+            self.hook_fields.sanitizer(),
+        )
+    }
+
     /// Logs a user in; see [`login_with`](Self::login_with).
     pub async fn login(
         &self,
@@ -150,7 +170,9 @@ impl AuthFlow {
 
     /// Logs a user in. The contract, in order (every login goes through it):
     ///
-    /// 1. Builds the context: credentials sanitized, request metadata, backend name.
+    /// 1. Builds the context: of the credentials only the fields hooks may see
+    ///    ([`AuthFlowBuilder::hook_fields`]), sanitized, the login name normalized;
+    ///    request metadata, backend name.
     /// 2. Runs `before_authenticate`, the gate: no secret and no user in the context. A
     ///    reject (under any policy) or a failure under `raise` denies the login before
     ///    any password is checked; nothing is created. The built-in lockout and IP
@@ -182,14 +204,11 @@ impl AuthFlow {
         request: RequestMeta,
         options: LoginOptions,
     ) -> Result<LoginSuccess, LoginError> {
-        let base = self
-            .context(request)
-            .credentials(credentials.to_json())
-            .build();
+        let base = self.context_with(request, &credentials).build();
 
         if let Err(error) = self.hooks.run(Phase::BeforeAuthenticate, &base).await {
             let error = LoginError::from_hook(error);
-            tracing::info!(backend = %self.backend_name, %error, "login denied before authentication");
+            tracing::info!(backend = %self.backend_name, error = %auth_hooks::LogSafe(&error), "login denied before authentication");
             return Err(error);
         }
 
@@ -235,7 +254,7 @@ impl AuthFlow {
         let authenticated = ctx.build();
         if let Err(error) = self.hooks.run(Phase::BeforeLogin, &authenticated).await {
             let error = LoginError::from_hook(error);
-            tracing::info!(backend = %self.backend_name, user_id = %user.id, %error, "login denied after authentication");
+            tracing::info!(backend = %self.backend_name, user_id = %user.id, error = %auth_hooks::LogSafe(&error), "login denied after authentication");
             return Err(error);
         }
         let claims = claims.map(|claims| claims.take()).unwrap_or_default();
@@ -267,7 +286,7 @@ impl AuthFlow {
             return Err(LoginError::from_hook(error));
         }
         if let Err(error) = self.store_session_data(created, enricher).await {
-            tracing::error!(user_id = %user.id, %error, "login refused: the session's data could not be stored");
+            tracing::error!(user_id = %user.id, error = %auth_hooks::LogSafe(&error), "login refused: the session's data could not be stored");
             pending.undo().await;
             return Err(LoginError::StoreUnavailable(error));
         }
@@ -313,9 +332,8 @@ impl AuthFlow {
         claims: &Map<String, Value>,
     ) -> Result<Pending, LoginError> {
         let session = match &self.sessions {
-            Some(sessions) => Some(sessions.rotate(previous, &user.id).await.map_err(|error| {
-                tracing::error!(user_id = %user.id, %error, "login refused: the session could not be stored");
-                error
+            Some(sessions) => Some(sessions.rotate(previous, &user.id).await.inspect_err(|error| {
+                tracing::error!(user_id = %user.id, error = %auth_hooks::LogSafe(error), "login refused: the session could not be stored");
             })?),
             None => None,
         };
@@ -327,7 +345,7 @@ impl AuthFlow {
             Some(tokens) => match issued(tokens) {
                 Ok(pair) => Some(pair),
                 Err(error) => {
-                    tracing::error!(user_id = %user.id, %error, "login refused: tokens could not be issued");
+                    tracing::error!(user_id = %user.id, error = %auth_hooks::LogSafe(&error), "login refused: tokens could not be issued");
                     let created = Created {
                         session,
                         tokens: None,
@@ -397,6 +415,33 @@ impl AuthFlowBuilder {
             .push(Arc::new(move |b: AuthHookContextBuilder| {
                 b.extension(value.clone())
             }));
+        self
+    }
+
+    /// Also shows hooks these top-level fields of the credentials (login and
+    /// registration bodies).
+    ///
+    /// By default hooks see only `username`, `email`, `login`, `tenant`, `provider` and
+    /// `method`: an allow-list, so a field the application never thought of (`code`,
+    /// `mfa_code`, `code_verifier`, `client_assertion`, `SAMLResponse`, `card_number`,
+    /// `ssn`, …) never reaches a hook. What is allowed still goes through the
+    /// [`sanitizer`](Self::sanitizer).
+    pub fn hook_fields<I, S>(mut self, fields: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.flow.hook_fields.allow(fields);
+        self
+    }
+
+    /// The sanitizer every context's credentials go through after the
+    /// [allow-list](Self::hook_fields), at any depth (default: [`Sanitizer::shared`]);
+    /// e.g. `Sanitizer::default().with_pattern("maiden")`. Used by every phase's context:
+    /// login, registration, password change (refresh and logout contexts carry no
+    /// credentials).
+    pub fn sanitizer(mut self, sanitizer: Sanitizer) -> Self {
+        self.flow.hook_fields.set_sanitizer(sanitizer);
         self
     }
 

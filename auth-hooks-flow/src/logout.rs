@@ -163,7 +163,7 @@ impl AuthFlow {
             },
             Ok(None) => ctx,
             Err(error) => {
-                tracing::warn!(%user_id, %error, "logout goes on without the user value: user store unavailable");
+                tracing::warn!(%user_id, error = %auth_hooks::LogSafe(&error), "logout goes on without the user value: user store unavailable");
                 ctx
             }
         }

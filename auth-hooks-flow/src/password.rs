@@ -184,6 +184,21 @@ impl PasswordHasher {
         }
     }
 
+    /// Whether a verify against `phc` costs less work (memory × passes) than one with
+    /// the current parameters: a hash from before the parameters were raised. A
+    /// failed verify against it is topped up with a dummy verify, so its timing does
+    /// not tell an old account from an unknown one. `false` for what does not parse.
+    pub(crate) fn costs_less(&self, phc: &str) -> bool {
+        let Ok(parsed) = PasswordHash::new(phc) else {
+            return false;
+        };
+        let Ok(params) = Params::try_from(&parsed) else {
+            return false;
+        };
+        let work = |p: &Params| u64::from(p.m_cost()) * u64::from(p.t_cost());
+        work(&params) < work(&self.params)
+    }
+
     /// [`needs_rehash`](Self::needs_rehash) of a parsed PHC string.
     pub(crate) fn parsed_needs_rehash(&self, parsed: &PasswordHash<'_>) -> bool {
         if parsed.algorithm != argon2::ARGON2ID_IDENT || parsed.version != Some(0x13) {
@@ -308,6 +323,23 @@ mod tests {
         for password in ["dummy", "", "auth-hooks-dummy"] {
             assert!(!h.verify(password, dummy).unwrap_or(false), "{password:?}");
         }
+    }
+
+    #[test]
+    fn only_cheaper_hashes_cost_less() {
+        let current = PasswordHasher::new(16, 2, 1).unwrap();
+        for (m, t, cheaper) in [
+            (8, 1, true),
+            (16, 1, true),
+            (8, 2, true),
+            (16, 2, false),
+            (32, 2, false),
+            (16, 3, false),
+        ] {
+            let phc = PasswordHasher::new(m, t, 1).unwrap().hash("pw").unwrap();
+            assert_eq!(current.costs_less(&phc), cheaper, "m={m} t={t}");
+        }
+        assert!(!current.costs_less("not a phc string"));
     }
 
     #[test]

@@ -58,7 +58,7 @@ impl AuthFlow {
             .user_id(user.id.clone())
             .metadata("authentication_method", "password_change");
         if let Some(login) = self.backend.login_name_of(user) {
-            ctx = ctx.credentials(json!({ "username": login }));
+            ctx = ctx.credentials_with(json!({ "username": login }), self.hook_fields.sanitizer());
         }
         if let Some(shared) = user.shared_user() {
             ctx = ctx.shared_user(shared);
@@ -72,7 +72,7 @@ impl AuthFlow {
         let gate = ctx.build();
         if let Err(error) = self.hooks.run(Phase::BeforeAuthenticate, &gate).await {
             let error = LoginError::from_hook(error);
-            tracing::info!(user_id = %user.id, %error, "password change denied before the password was checked");
+            tracing::info!(user_id = %user.id, error = %auth_hooks::LogSafe(&error), "password change denied before the password was checked");
             return Err(error);
         }
 
@@ -103,7 +103,7 @@ impl AuthFlow {
                 revoke_other_logins(sessions, self.tokens.as_deref(), &user.id, keep)
                     .await
                     .map_err(|error| {
-                        tracing::error!(user_id = %user.id, %error, "password changed, but the other logins could not be ended");
+                        tracing::error!(user_id = %user.id, error = %auth_hooks::LogSafe(&error), "password changed, but the other logins could not be ended");
                         LoginError::StoreUnavailable(error)
                     })?
             }

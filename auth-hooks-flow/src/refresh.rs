@@ -58,7 +58,7 @@ impl AuthFlow {
                 // A revoked or spent token says only that, whether its user exists or not.
                 tokens.verify(refresh_token, TokenKind::Refresh).await?;
                 if let Err(error) = self.end_login(&claims, session).await {
-                    tracing::error!(%error, "could not revoke the tokens of a user who is gone");
+                    tracing::error!(error = %auth_hooks::LogSafe(&error), "could not revoke the tokens of a user who is gone");
                 }
                 return Err(AuthError::UnknownUser);
             }
@@ -92,7 +92,7 @@ impl AuthFlow {
             Ok(()) => {}
             Err(error @ AuthHookError::Rejected { .. }) => {
                 self.end_login(&claims, session).await?;
-                tracing::info!(user_id = %claims.sub, %error, "refresh refused by a hook; the login is revoked");
+                tracing::info!(user_id = %claims.sub, error = %auth_hooks::LogSafe(&error), "refresh refused by a hook; the login is revoked");
                 return Err(AuthError::from_hook(error));
             }
             Err(error) => return Err(AuthError::from_hook(error)),

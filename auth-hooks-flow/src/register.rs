@@ -26,6 +26,7 @@ impl RegisterOptions {
 }
 
 /// A registration the flow accepted.
+// Returned once per registration and matched at once: boxing would buy nothing.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Registered {
@@ -49,8 +50,9 @@ impl AuthFlow {
 
     /// Registers a user. The contract, in order:
     ///
-    /// 1. Builds the context: the fields sanitized (the login name, an e-mail; never the
-    ///    password), the request, metadata `authentication_method` = `"registration"`.
+    /// 1. Builds the context: the fields hooks may see
+    ///    ([`AuthFlowBuilder::hook_fields`](crate::AuthFlowBuilder::hook_fields)), sanitized
+    ///    (the normalized login name, an e-mail; never the password), the request, metadata `authentication_method` = `"registration"`.
     /// 2. Runs `before_register`. A reject (under any policy) or a failure under `raise`
     ///    refuses the registration; nothing is stored. It runs before anyone knows
     ///    whether the name is taken, so its answer says nothing about that.
@@ -75,13 +77,12 @@ impl AuthFlow {
         options: RegisterOptions,
     ) -> Result<Registered, LoginError> {
         let base = self
-            .context(request)
-            .credentials(fields.to_json())
+            .context_with(request, &fields)
             .metadata("authentication_method", "registration")
             .build();
         if let Err(error) = self.hooks.run(Phase::BeforeRegister, &base).await {
             let error = LoginError::from_hook(error);
-            tracing::info!(backend = %self.backend_name, %error, "registration refused");
+            tracing::info!(backend = %self.backend_name, error = %auth_hooks::LogSafe(&error), "registration refused");
             return Err(error);
         }
 

@@ -102,12 +102,12 @@ async fn revoke(
 ) {
     if let (Some(sessions), Some(session)) = (sessions, &created.session) {
         if let Err(error) = sessions.revoke_by_hash(&session.meta.id_hash).await {
-            tracing::error!(%user_id, %error, "could not revoke the session of an undone login; it stays valid until it expires");
+            tracing::error!(%user_id, error = %auth_hooks::LogSafe(&error), "could not revoke the session of an undone login; it stays valid until it expires");
         }
     }
     if let (Some(tokens), Some(pair)) = (tokens, &created.tokens) {
         if let Err(error) = tokens.revoke_issued(pair).await {
-            tracing::error!(%user_id, %error, "could not revoke the tokens of an undone login; they stay valid until they expire");
+            tracing::error!(%user_id, error = %auth_hooks::LogSafe(&error), "could not revoke the tokens of an undone login; they stay valid until they expire");
         }
     }
     tracing::warn!(%user_id, "login undone: what it created was revoked");

@@ -106,7 +106,7 @@ impl MemoryUserStore {
 
     /// Adds (or replaces) a user.
     pub fn insert(&self, mut user: PasswordUser) -> Result<(), StoreError> {
-        user.login = user.login.to_lowercase();
+        user.login = auth_hooks::normalize_login(&user.login);
         self.lock()?.insert(user.id.clone(), user);
         Ok(())
     }
@@ -143,7 +143,7 @@ impl MemoryUserStore {
 #[async_trait]
 impl UserStore for MemoryUserStore {
     async fn create(&self, mut user: PasswordUser) -> Result<NewUserOutcome, StoreError> {
-        user.login = user.login.to_lowercase();
+        user.login = auth_hooks::normalize_login(&user.login);
         let mut users = self.lock()?;
         if let Some(existing) = users.values().find(|u| u.login == user.login) {
             return Ok(NewUserOutcome::LoginTaken(existing.clone()));
@@ -156,7 +156,7 @@ impl UserStore for MemoryUserStore {
     }
 
     async fn find_by_login(&self, login: &str) -> Result<Option<PasswordUser>, StoreError> {
-        let login = login.to_lowercase();
+        let login = auth_hooks::normalize_login(login);
         Ok(self.lock()?.values().find(|u| u.login == login).cloned())
     }
 

@@ -57,10 +57,17 @@ fn every_phase_leaves_one_audit_event_without_secrets() {
         assert!(success.contains(field), "{field} missing in {success}");
     }
     assert!(
-        audit[1].contains("login=\"ada\""),
-        "a failure names the login tried: {}",
+        audit[1].contains("login_hash=") && audit[0].contains("login_hash="),
+        "an attempt and a failure carry the hash of the login tried: {}",
         audit[1]
     );
+    for unverified in &audit[..3] {
+        assert!(
+            !unverified.contains("ada") && !unverified.contains(" login="),
+            "an unverified login name is never logged in clear: {unverified}"
+        );
+    }
+    assert!(audit[3].contains("login=ada"), "{}", audit[3]);
     for secret in [PASSWORD, "wrong-pass-123", &cookie, &access] {
         assert!(!logs.contains(secret), "secret in the logs: {logs}");
     }

@@ -422,3 +422,36 @@ fn flow_with_lockout(
         .build()
         .unwrap()
 }
+
+#[test]
+fn the_counter_keys_hold_a_keyed_hash_of_the_normalized_name_never_the_name() {
+    use auth_hooks_flow::builtin::lockout::Lockout;
+    use auth_hooks_flow::builtin::LoginNameKey;
+    let store = Arc::new(MemoryAttemptStore::new());
+    let shared = |byte| Lockout::new(store.clone()).with_key(LoginNameKey::new([byte; 32]));
+    let (one, other_instance, other_key) = (shared(9), shared(9), shared(8));
+    let ctx = |name: &str| {
+        AuthHookContext::builder()
+            .credentials(serde_json::json!({ "username": name }))
+            .request(request())
+            .build()
+    };
+    // People type their password into the name field.
+    let typed = ctx("Hunter2-Ada");
+    let (key, pair) = (one.key(&typed).unwrap(), one.pair_key(&typed).unwrap());
+    for stored in [&key, &pair] {
+        assert!(
+            !stored.to_lowercase().contains("hunter2"),
+            "the name in a key: {stored}"
+        );
+    }
+    assert!(key.starts_with("login:") && pair.starts_with("pair:203.0.113.9:"));
+    assert_eq!(key, one.key(&ctx("ＨＵＮＴＥＲ２-ＡＤＡ ")).unwrap());
+    assert_eq!(
+        key,
+        other_instance.key(&typed).unwrap(),
+        "instances given one key agree"
+    );
+    assert_ne!(key, other_key.key(&typed).unwrap());
+    assert_ne!(key, Lockout::new(store.clone()).key(&typed).unwrap());
+}

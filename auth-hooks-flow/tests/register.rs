@@ -77,7 +77,10 @@ async fn a_new_user_is_stored_can_log_in_and_on_register_is_told() {
         (phase.as_str(), user, outcome),
         ("before_register", &None, &None)
     );
-    assert_eq!(creds["email"], "Cleo@example.com", "hooks see the e-mail");
+    assert_eq!(
+        creds["email"], "cleo@example.com",
+        "hooks see the e-mail, normalized as a login name"
+    );
     assert!(
         creds.get("password").is_none() && !creds.to_string().contains(NEW_PASSWORD),
         "never the password: {creds}"

@@ -26,7 +26,7 @@ impl RedisStore {
     /// Adds user `user`, or replaces the user with the same id. Logins are stored and
     /// matched lower-cased; a login already used by another user is an error.
     pub async fn insert_user(&self, mut user: PasswordUser) -> Result<(), StoreError> {
-        user.login = user.login.to_lowercase();
+        user.login = auth_hooks_flow::normalize_login(&user.login);
         let mut invocation = self.scripts.user_put.prepare_invoke();
         invocation
             .key(self.keys.of(USER, &user.id))
@@ -70,7 +70,7 @@ impl RedisStore {
 #[async_trait]
 impl UserStore for RedisStore {
     async fn create(&self, mut user: PasswordUser) -> Result<NewUserOutcome, StoreError> {
-        user.login = user.login.to_lowercase();
+        user.login = auth_hooks_flow::normalize_login(&user.login);
         let mut invocation = self.scripts.user_create.prepare_invoke();
         invocation
             .key(self.keys.of(USER, &user.id))
@@ -92,7 +92,10 @@ impl UserStore for RedisStore {
     async fn find_by_login(&self, login: &str) -> Result<Option<PasswordUser>, StoreError> {
         let mut invocation = self.scripts.user_by_login.prepare_invoke();
         invocation
-            .key(self.keys.of(LOGIN, &login.to_lowercase()))
+            .key(
+                self.keys
+                    .of(LOGIN, &auth_hooks_flow::normalize_login(login)),
+            )
             .arg(self.keys.kind(USER));
         let mut reply: Vec<String> = self.run("find a user by login", &invocation).await?;
         if reply.is_empty() {

@@ -25,7 +25,7 @@ impl SqliteStore {
     /// Adds user `user`, or replaces the user with the same id. Logins are stored and
     /// matched lower-cased; a login already used by another user is an error.
     pub async fn insert_user(&self, mut user: PasswordUser) -> Result<(), StoreError> {
-        user.login = user.login.to_lowercase();
+        user.login = auth_hooks_flow::normalize_login(&user.login);
         self.call("store a user", move |conn| {
             conn.execute(
                 &format!(
@@ -78,7 +78,7 @@ impl SqliteStore {
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn create(&self, mut user: PasswordUser) -> Result<NewUserOutcome, StoreError> {
-        user.login = user.login.to_lowercase();
+        user.login = auth_hooks_flow::normalize_login(&user.login);
         self.call("create a user", move |conn| {
             // One statement: the UNIQUE login decides, however many creates race.
             let inserted = conn.execute(
@@ -108,7 +108,7 @@ impl UserStore for SqliteStore {
     }
 
     async fn find_by_login(&self, login: &str) -> Result<Option<PasswordUser>, StoreError> {
-        let login = login.to_lowercase();
+        let login = auth_hooks_flow::normalize_login(login);
         self.call("find a user by login", move |conn| {
             conn.query_row(
                 &format!("SELECT {COLUMNS} FROM auth_users WHERE login = ?1"),

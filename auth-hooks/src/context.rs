@@ -70,9 +70,12 @@ impl AuthHookContext {
         &self.credentials
     }
 
-    /// The login name from the credentials: the first of `username`, `email`, `login`.
+    /// The login name from the credentials (the first of `username`, `email`, `login`),
+    /// [normalized](crate::normalize_login): NFKC, lower-cased, trimmed, the form the
+    /// stores and the built-in lockout compare. Compare it with a normalized name:
+    /// `ctx.username() == Some("mallory")` refuses `Mallory` and `ＭＡＬＬＯＲＹ` alike.
     pub fn username(&self) -> Option<&str> {
-        ["username", "email", "login"]
+        crate::LOGIN_FIELDS
             .into_iter()
             .find_map(|key| self.credentials.get(key)?.as_str())
     }
@@ -172,14 +175,18 @@ impl AuthHookContextBuilder {
     }
 
     /// The credentials, sanitized with the [shared](Sanitizer::shared) sanitizer right
-    /// here: the raw values are not kept.
+    /// here (the raw values are not kept), their login fields
+    /// [normalized](crate::normalize_login).
     pub fn credentials(self, credentials: Value) -> Self {
         self.credentials_with(credentials, Sanitizer::shared())
     }
 
-    /// The credentials, sanitized with `sanitizer`.
+    /// The credentials, sanitized with `sanitizer`, their login fields
+    /// [normalized](crate::normalize_login).
     pub fn credentials_with(mut self, credentials: Value, sanitizer: &Sanitizer) -> Self {
-        self.ctx.credentials = sanitizer.sanitize(credentials);
+        let mut credentials = sanitizer.sanitize(credentials);
+        crate::normalize_login_fields(&mut credentials);
+        self.ctx.credentials = credentials;
         self
     }
 
@@ -246,6 +253,16 @@ mod tests {
             ctx.credentials(),
             &json!({ "username": "ada", "nested": {} })
         );
+    }
+
+    #[test]
+    fn the_username_is_the_normalized_login() {
+        for typed in ["Mallory", " MALLORY", "ｍａｌｌｏｒｙ"] {
+            let ctx = AuthHookContext::builder()
+                .credentials(json!({ "username": typed }))
+                .build();
+            assert_eq!(ctx.username(), Some("mallory"), "{typed:?}");
+        }
     }
 
     #[test]

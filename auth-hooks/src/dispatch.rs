@@ -9,6 +9,7 @@ use tracing::{Instrument, Level};
 use crate::block_on::block_on;
 use crate::guard::{catch_panic, guard_future, panicked, Outcome};
 use crate::hook::{Call, Hook};
+use crate::LogSafe;
 use crate::{
     AuthHookContext, AuthHookError, AuthHookExecutionError, AuthHookRegistry, ErrorPolicy,
     HookError, HookFailure, Phase,
@@ -242,7 +243,7 @@ fn settle_unsuccessful(
             tracing::info!(
                 phase = phase.as_str(),
                 hook = &*hook.name,
-                reason = reject.reason(),
+                reason = reject.reason().map(|r| tracing::field::display(LogSafe(r))),
                 "login rejected by auth hook"
             );
             return Err(AuthHookError::Rejected {
@@ -254,7 +255,7 @@ fn settle_unsuccessful(
             tracing::warn!(
                 phase = phase.as_str(),
                 hook = &*hook.name,
-                reason = reject.reason(),
+                reason = reject.reason().map(|r| tracing::field::display(LogSafe(r))),
                 "auth hook rejected after the fact; a reject only stops before_authenticate, before_login, on_refresh and before_register, ignored"
             );
             return Ok(());
@@ -267,7 +268,7 @@ fn settle_unsuccessful(
             tracing::error!(
                 phase = phase.as_str(),
                 hook = &*hook.name,
-                error = %failure,
+                error = %LogSafe(&failure),
                 "auth hook failed; continuing under the `log` policy"
             );
             Ok(())
@@ -277,7 +278,7 @@ fn settle_unsuccessful(
                 phase = phase.as_str(),
                 hook = &*hook.name,
                 policy = policy.as_str(),
-                error = %failure,
+                error = %LogSafe(&failure),
                 "auth hook failed; stopping the phase"
             );
             Err(AuthHookError::Failed(AuthHookExecutionError {

@@ -14,6 +14,7 @@
 //!     /// The gate: runs before any password is checked.
 //!     #[before_authenticate]
 //!     pub fn deny_root(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
+//!         // The normalized name: `Root` and `ＲＯＯＴ` are refused too.
 //!         match ctx.username() {
 //!             Some("root") => Err(AuthHookReject::new("Not allowed.")),
 //!             _ => Ok(()),
@@ -136,6 +137,8 @@ mod error;
 mod guard;
 mod hook;
 mod hook_fn;
+mod log_safe;
+mod login_name;
 mod outcome;
 mod phase;
 mod policy;
@@ -160,6 +163,8 @@ pub use context::{AuthHookContext, AuthHookContextBuilder};
 pub use error::{AuthHookError, AuthHookExecutionError, ConfigError, HookFailure, ReadyError};
 pub use hook::{HookInfo, HookOptions};
 pub use hook_fn::{HookFn, HookFuture};
+pub use log_safe::LogSafe;
+pub use login_name::{normalize_login, normalize_login_fields, LOGIN_FIELDS};
 pub use outcome::{BoxError, HookError, HookResult, IntoHookResult};
 pub use phase::Phase;
 pub use policy::{ErrorPolicy, HookPolicies};

@@ -34,6 +34,7 @@ use crate::AuthHookRegistry;
 ///
 ///     #[before_login]
 ///     pub fn deny_root(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
+///         // The normalized name: `Root` and `ＲＯＯＴ` are refused too.
 ///         match ctx.username() {
 ///             Some("root") => Err(AuthHookReject::new("Not allowed.")),
 ///             _ => Ok(()),

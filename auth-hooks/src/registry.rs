@@ -93,6 +93,7 @@ impl AuthHookRegistry {
     ///
     /// let mut hooks = AuthHookRegistry::new();
     /// hooks.register("before_login", "deny_root", |ctx: &AuthHookContext| {
+    ///     // The normalized name: `Root` and `ＲＯＯＴ` are refused too.
     ///     match ctx.username() {
     ///         Some("root") => Err(AuthHookReject::new("Not allowed.")),
     ///         _ => Ok(()),

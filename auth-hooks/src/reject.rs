@@ -20,6 +20,7 @@ use std::time::Duration;
 ///
 /// #[before_login]
 /// fn deny_banned(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
+///     // The normalized name: `Mallory` and `ＭＡＬＬＯＲＹ` are refused too.
 ///     if ctx.username() == Some("mallory") {
 ///         return Err(AuthHookReject::new("This account is suspended.")
 ///             .with_reason("user on the ban list since 2026-10-01"));

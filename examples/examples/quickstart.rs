@@ -20,6 +20,7 @@ mod security {
     #[before_login]
     pub fn deny_banned(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
         const BANNED: &[&str] = &["mallory", "trudy"];
+        // The normalized name (NFKC, lower-cased, trimmed): `Mallory` is refused too.
         match ctx.username() {
             Some(name) if BANNED.contains(&name) => Err(AuthHookReject::new(
                 "This account is suspended. Contact support.",
@@ -57,7 +58,8 @@ mod security {
     /// Counts failures (a real application would lock the account after five).
     #[on_login_failed]
     pub fn count_failure(ctx: &AuthHookContext) {
-        tracing::warn!(user = ?ctx.username(), "failed login");
+        // Never the typed name: people type their password into it.
+        tracing::warn!(ip = ?ctx.request().and_then(|r| r.client_ip), "failed login");
     }
 
     /// Cleans up on logout.

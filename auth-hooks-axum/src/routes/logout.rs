@@ -39,7 +39,7 @@ pub(crate) async fn post_logout(
             Ok(outcome) => outcome.revoked,
             // Revoked, then an on_logout hook failed: the user *is* logged out.
             Err(LogoutError::HookFailed(failure)) => {
-                tracing::warn!(hook = %failure.hook, cause = %failure.source, "on_logout hook failed after revocation");
+                tracing::warn!(hook = %failure.hook, cause = %auth_hooks::LogSafe(&failure.source), "on_logout hook failed after revocation");
                 true
             }
             Err(error) => return WebError::from(error).into_response(),

@@ -3,15 +3,21 @@
 //! Activate with `auth_hooks::ready!(auth_hooks_flow::builtin::audit)`. Events have target
 //! `auth_hooks::audit` and the fields `phase`, `outcome` (`attempt`, `success`,
 //! `failure`, `logout`, `refresh`, `register` (with `registration`: `created` or
-//! `login_taken`), `password_change`), `user_id`, `login` (the name typed, for failed attempts),
-//! `backend`, `ip`, `user_agent`, `session` (the first 16 hex digits of the session's
+//! `login_taken`), `password_change`), `user_id`, `login` (the normalized name, once it
+//! names an account: success, logout, refresh, register, password change), `login_hash`
+//! (for `attempt` and `failure`, instead of the name: the first 16 hex digits of its
+//! keyed hash, with the [`Lockout`]'s [`LoginNameKey`] when one is attached, else the
+//! process's; people type their password into the name field, so an unverified name is
+//! never logged in clear), `backend`, `ip`, `user_agent`, `session` (the first 16 hex digits of the session's
 //! keyed hash) and `token_family`. Never a password, token or session id: the context
 //! holds none. Each hook runs first in its phase (priority 1 000 000), so a later hook
 //! that fails under `raise` cannot hide the attempt.
 
+use crate::builtin::lockout::Lockout;
+use crate::builtin::LoginNameKey;
 use auth_hooks::{
     before_authenticate, on_login, on_login_failed, on_logout, on_password_change, on_refresh,
-    on_register, AuthHookContext, Phase, TokenKind,
+    on_register, AuthHookContext, LogSafe, Phase, TokenKind,
 };
 
 fn emit(ctx: &AuthHookContext, phase: Phase, outcome: &str) {
@@ -28,16 +34,20 @@ fn emit(ctx: &AuthHookContext, phase: Phase, outcome: &str) {
         .or_else(|| ctx.token(TokenKind::Refresh))
         .map(|t| t.family.as_str());
     let registration = ctx.metadata().get("registration").and_then(|r| r.as_str());
+    let unverified = matches!(outcome, "attempt" | "failure");
+    let login_hash = unverified.then(|| login_hash(ctx)).flatten();
+    let login = ctx.username().filter(|_| !unverified).map(LogSafe);
+    let user_agent = user_agent.map(LogSafe);
     if outcome == "failure" {
         tracing::warn!(
             target: "auth_hooks::audit",
             phase = phase.as_str(),
             outcome,
             user_id = ctx.user_id(),
-            login = ctx.username(),
+            login_hash,
             backend = ctx.auth_backend(),
             ip = ip.as_deref(),
-            user_agent,
+            user_agent = user_agent.map(display),
             "auth audit"
         );
     } else {
@@ -46,16 +56,28 @@ fn emit(ctx: &AuthHookContext, phase: Phase, outcome: &str) {
             phase = phase.as_str(),
             outcome,
             user_id = ctx.user_id(),
-            login = ctx.username(),
+            login = login.map(display),
+            login_hash,
             backend = ctx.auth_backend(),
             ip = ip.as_deref(),
-            user_agent,
+            user_agent = user_agent.map(display),
             session,
             token_family = family,
             registration,
             "auth audit"
         );
     }
+}
+
+/// The first 16 hex digits of the keyed hash of the login name in `ctx`.
+fn login_hash(ctx: &AuthHookContext) -> Option<String> {
+    let login = ctx.username()?;
+    let key = ctx
+        .extension::<Lockout>()
+        .map_or_else(LoginNameKey::process, |l| l.login_name_key().clone());
+    let mut digest = key.digest(login);
+    digest.truncate(16);
+    Some(digest)
 }
 
 /// Records a login attempt before anything is checked.
@@ -70,7 +92,7 @@ pub fn success(ctx: &AuthHookContext) {
     emit(ctx, Phase::OnLogin, "success");
 }
 
-/// Records a failed login (wrong credentials), with the login name typed.
+/// Records a failed login (wrong credentials), with the hash of the login name typed.
 #[on_login_failed(priority = 1000000)]
 pub fn failure(ctx: &AuthHookContext) {
     emit(ctx, Phase::OnLoginFailed, "failure");

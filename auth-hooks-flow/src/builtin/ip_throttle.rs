@@ -61,7 +61,7 @@ impl IpThrottle {
     pub fn new(store: Arc<dyn AttemptStore>) -> Self {
         // The window and the block are the lockout's defaults (900 s each).
         let config = LockoutConfig::default().max_failures(20);
-        IpThrottle(Limiter::new(store, config, Self::key))
+        IpThrottle(Limiter::new(store, config, Arc::new(Self::key)))
     }
 
     /// Sets the limits.

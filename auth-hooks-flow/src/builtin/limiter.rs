@@ -67,6 +67,9 @@ pub(crate) enum Gate {
     Locked(Duration),
 }
 
+/// What a limiter counts a context under; `None`: not counted.
+pub(crate) type KeyFn = Arc<dyn Fn(&AuthHookContext) -> Option<String> + Send + Sync>;
+
 /// A counter in a store under the key `key` makes of a context; a context that gives
 /// no key is never counted nor locked.
 #[derive(Clone)]
@@ -74,15 +77,11 @@ pub(crate) struct Limiter {
     store: Arc<dyn AttemptStore>,
     pub(crate) config: LockoutConfig,
     clock: Arc<dyn Clock>,
-    key: fn(&AuthHookContext) -> Option<String>,
+    pub(crate) key: KeyFn,
 }
 
 impl Limiter {
-    pub(crate) fn new(
-        store: Arc<dyn AttemptStore>,
-        config: LockoutConfig,
-        key: fn(&AuthHookContext) -> Option<String>,
-    ) -> Self {
+    pub(crate) fn new(store: Arc<dyn AttemptStore>, config: LockoutConfig, key: KeyFn) -> Self {
         Limiter {
             store,
             config,
@@ -128,8 +127,8 @@ impl Limiter {
         let until = checked_end(now, self.config.lock_period)?;
         self.store.lock(&key, until).await?;
         tracing::warn!(
-            // Debug-formatted: the key holds the login name the client typed.
-            ?key,
+            // The key holds no typed name (a keyed hash of it), nor anything unescaped.
+            key = %auth_hooks::LogSafe(&key),
             attempts,
             lock_secs = self.config.lock_period.as_secs(),
             "locked after repeated login failures"

@@ -26,7 +26,12 @@
 //!
 //! A wrong password, an unknown name (counted too, so a lockout says nothing about
 //! whether an account exists) or an empty password keeps its reservation: it was a
-//! failure. The key is the login name, trimmed and lower-cased; a request without a
+//! failure. The counters are keyed by an HMAC-SHA256 of the
+//! [normalized](auth_hooks::normalize_login) login name (NFKC, lower-cased, trimmed:
+//! `ＡＤＡ`, `ADA ` and `ada` count as one), never the name itself: people type their
+//! password into the name field, and the store must not keep it. The HMAC key is
+//! random per process by default; **several instances sharing one attempt store must
+//! share a key** ([`Lockout::with_key`]), or each counts apart. A request without a
 //! client address counts under the pair (name, no address).
 //!
 //! Without the [`Lockout`] extension the flow refuses to build; a context built by
@@ -38,8 +43,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::builtin::ip_throttle::client_network;
-use crate::builtin::limiter::Limiter;
-use crate::builtin::{required, MissingExtension};
+use crate::builtin::limiter::{KeyFn, Limiter};
+use crate::builtin::{required, LoginNameKey, MissingExtension};
 use crate::{AttemptStore, Clock, StoreError};
 use auth_hooks::{
     before_authenticate, before_login, on_password_change, AuthHookContext, HookError,
@@ -55,6 +60,7 @@ pub const LOCKED_MESSAGE: &str = "Too many failed login attempts. Please try aga
 pub struct Lockout {
     pair: Limiter,
     account: Limiter,
+    names: LoginNameKey,
 }
 
 impl Lockout {
@@ -62,13 +68,50 @@ impl Lockout {
     /// anywhere within the window that lock the account.
     pub const ACCOUNT_CEILING: u32 = 100;
 
-    /// Counters in `store`, default limits, system clock.
+    /// Counters in `store`, default limits, system clock, and the process's random
+    /// [`LoginNameKey`] (set your own with [`with_key`](Self::with_key) when several
+    /// instances share `store`).
+    ///
+    /// # Panics
+    ///
+    /// If the OS random number generator fails making the process's key.
     pub fn new(store: Arc<dyn AttemptStore>) -> Self {
         let account = LockoutConfig::default().max_failures(Self::ACCOUNT_CEILING);
+        let names = LoginNameKey::process();
         Lockout {
-            pair: Limiter::new(store.clone(), LockoutConfig::default(), Self::pair_key),
-            account: Limiter::new(store, account, Self::key),
+            pair: Limiter::new(
+                store.clone(),
+                LockoutConfig::default(),
+                Self::pair_key_fn(&names),
+            ),
+            account: Limiter::new(store, account, Self::key_fn(&names)),
+            names,
         }
+    }
+
+    /// Keys the counters with `key`: every instance sharing the attempt store must set
+    /// the same one (from its secret configuration), or each counts a name apart and
+    /// the limits multiply by the number of instances.
+    pub fn with_key(mut self, key: LoginNameKey) -> Self {
+        self.pair.key = Self::pair_key_fn(&key);
+        self.account.key = Self::key_fn(&key);
+        self.names = key;
+        self
+    }
+
+    /// The key login names are hashed with.
+    pub fn login_name_key(&self) -> &LoginNameKey {
+        &self.names
+    }
+
+    fn key_fn(names: &LoginNameKey) -> KeyFn {
+        let names = names.clone();
+        Arc::new(move |ctx| account_key(&names, ctx))
+    }
+
+    fn pair_key_fn(names: &LoginNameKey) -> KeyFn {
+        let names = names.clone();
+        Arc::new(move |ctx| pair_key(&names, ctx))
     }
 
     /// Sets the limits of one (login name, client network) pair.
@@ -89,6 +132,7 @@ impl Lockout {
         Lockout {
             pair: self.pair.with_clock(clock.clone()),
             account: self.account.with_clock(clock),
+            names: self.names,
         }
     }
 
@@ -102,24 +146,21 @@ impl Lockout {
         &self.account.config
     }
 
-    /// The account's counter key in `ctx`: `login:` + the trimmed, lower-cased name.
-    pub fn key(ctx: &AuthHookContext) -> Option<String> {
-        Some(format!("login:{}", login_name(ctx)?))
+    /// The account's counter key in `ctx`: `login:` + the hex HMAC of the
+    /// [normalized](auth_hooks::normalize_login) name.
+    pub fn key(&self, ctx: &AuthHookContext) -> Option<String> {
+        account_key(&self.names, ctx)
     }
 
     /// The pair's counter key in `ctx`: `pair:` + the client network (`none` without a
-    /// client address) + `:` + the trimmed, lower-cased name.
+    /// client address) + `:` + the hex HMAC of the normalized name.
     ///
-    /// The name, which the client chooses, comes last and after a prefix no account key
-    /// has, and networks are written so that none followed by `:` starts another: no
-    /// name can make one key equal another (`ada|ip:203.0.113.9` is just an odd name).
-    pub fn pair_key(ctx: &AuthHookContext) -> Option<String> {
-        let login = login_name(ctx)?;
-        let network = ctx.request().and_then(|r| r.client_ip).map(client_network);
-        Some(format!(
-            "pair:{}:{login}",
-            network.as_deref().unwrap_or("none")
-        ))
+    /// The name, which the client chooses, reaches the key only as its HMAC (hex
+    /// digits), last and after a prefix no account key has, and networks are written
+    /// so that none followed by `:` starts another: no name can make one key equal
+    /// another (`ada|ip:203.0.113.9` is just an odd name, hashed like any).
+    pub fn pair_key(&self, ctx: &AuthHookContext) -> Option<String> {
+        pair_key(&self.names, ctx)
     }
 
     /// How long the login in `ctx` stays locked (its pair or its account), if it is.
@@ -130,10 +171,24 @@ impl Lockout {
     }
 }
 
-/// The login name in `ctx`, trimmed and lower-cased; `None` when there is none.
-fn login_name(ctx: &AuthHookContext) -> Option<String> {
-    let login = ctx.username()?.trim();
-    (!login.is_empty()).then(|| login.to_lowercase())
+/// The HMAC of the login name in `ctx` (already normalized by the context); `None`
+/// when there is none.
+fn login_digest(names: &LoginNameKey, ctx: &AuthHookContext) -> Option<String> {
+    let login = ctx.username()?;
+    (!login.is_empty()).then(|| names.digest(login))
+}
+
+fn account_key(names: &LoginNameKey, ctx: &AuthHookContext) -> Option<String> {
+    Some(format!("login:{}", login_digest(names, ctx)?))
+}
+
+fn pair_key(names: &LoginNameKey, ctx: &AuthHookContext) -> Option<String> {
+    let login = login_digest(names, ctx)?;
+    let network = ctx.request().and_then(|r| r.client_ip).map(client_network);
+    Some(format!(
+        "pair:{}:{login}",
+        network.as_deref().unwrap_or("none")
+    ))
 }
 
 impl fmt::Debug for Lockout {
@@ -141,6 +196,7 @@ impl fmt::Debug for Lockout {
         f.debug_struct("Lockout")
             .field("pair", &self.pair)
             .field("account", &self.account)
+            .field("names", &self.names)
             .finish()
     }
 }

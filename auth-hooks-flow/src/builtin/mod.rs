@@ -59,6 +59,8 @@ pub mod audit;
 pub mod ip_throttle;
 mod limiter;
 pub mod lockout;
+mod login_key;
+pub use login_key::LoginNameKey;
 pub mod revoke_other_sessions;
 
 /// What the hooks of a built-in module need in every context: the type of the

@@ -1,0 +1,103 @@
+//! Text a client chose, made safe to log: no forged lines, no terminal escapes.
+
+use std::fmt::{self, Write as _};
+
+/// Displays `T` with every control character, line break and invisible formatting
+/// character escaped, so attacker-controlled text (a login name, a user agent, a path,
+/// a hook's reject reason, an error that embeds input) cannot forge a log line, recolour
+/// a terminal or hide text.
+///
+/// `\n`, `\r` and `\t` become those two-character escapes, `\` becomes `\\` (so an
+/// escape in the log always means one was made), and every other control or format
+/// character (ANSI's ESC, NUL, DEL, C1 controls, bidi overrides, zero-width characters,
+/// U+2028/U+2029) becomes `\u{…}`. Everything else, other scripts included, is written
+/// as is. Every `tracing` call in auth-hooks logs such text through it (`%LogSafe(&x)`);
+/// do the same in your own hooks.
+///
+/// ```
+/// use auth_hooks::LogSafe;
+///
+/// let name = "ada\n2026-01-01 INFO forged\u{1b}[31m";
+/// assert_eq!(
+///     LogSafe(name).to_string(),
+///     r"ada\n2026-01-01 INFO forged\u{1b}[31m"
+/// );
+/// assert_eq!(LogSafe("Zoë 李").to_string(), "Zoë 李");
+/// ```
+#[derive(Clone, Copy)]
+pub struct LogSafe<T>(pub T);
+
+impl<T: fmt::Display> fmt::Display for LogSafe<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(Escaping(f), "{}", self.0)
+    }
+}
+
+impl<T: fmt::Display> fmt::Debug for LogSafe<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Escapes what is written through it.
+struct Escaping<'a, 'b>(&'a mut fmt::Formatter<'b>);
+
+impl fmt::Write for Escaping<'_, '_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let mut plain = 0;
+        for (at, c) in s.char_indices() {
+            if !needs_escape(c) {
+                continue;
+            }
+            self.0.write_str(&s[plain..at])?;
+            match c {
+                '\n' => self.0.write_str("\\n")?,
+                '\r' => self.0.write_str("\\r")?,
+                '\t' => self.0.write_str("\\t")?,
+                '\\' => self.0.write_str("\\\\")?,
+                other => write!(self.0, "\\u{{{:x}}}", u32::from(other))?,
+            }
+            plain = at + c.len_utf8();
+        }
+        self.0.write_str(&s[plain..])
+    }
+}
+
+/// Control characters, the escape character itself, and the invisible ones that
+/// reorder or hide text.
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || c == '\\'
+        || matches!(
+            c,
+            '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{feff}'
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_line_breaks_and_bidi_are_escaped() {
+        let forged = "a\r\nb\u{0}\u{7f}\u{9b}\u{202e}\u{2028}\\n\tc";
+        let safe = LogSafe(forged).to_string();
+        assert_eq!(safe, r"a\r\nb\u{0}\u{7f}\u{9b}\u{202e}\u{2028}\\n\tc");
+        assert!(!safe.chars().any(needs_escape_raw), "{safe}");
+    }
+
+    #[test]
+    fn displayable_values_are_escaped_too() {
+        let error = std::io::Error::other("bad name `x\ny`");
+        assert_eq!(LogSafe(&error).to_string(), r"bad name `x\ny`");
+        assert_eq!(format!("{:?}", LogSafe("q\u{1b}")), r"q\u{1b}");
+    }
+
+    /// What must never reach a log unescaped (a backslash may: it starts an escape).
+    fn needs_escape_raw(c: char) -> bool {
+        c != '\\' && needs_escape(c)
+    }
+}

@@ -289,8 +289,10 @@ impl From<TokenError> for LoginError {
 /// Whether a hook failed on an outage a retry may get past: a timeout, or an error that
 /// is (or wraps) a [`StoreError`].
 fn failure_is_an_outage(failure: &AuthHookExecutionError) -> bool {
-    matches!(failure.source, HookFailure::TimedOut(_))
-        || failure.hook_error().is_some_and(caused_by_store)
+    matches!(
+        failure.source,
+        HookFailure::TimedOut(_) | HookFailure::BudgetExceeded(_) | HookFailure::BreakerOpen
+    ) || failure.hook_error().is_some_and(caused_by_store)
 }
 
 /// Whether `error`, or an error it wraps, is a [`StoreError`].

@@ -82,6 +82,25 @@ pub(crate) fn registration(
         Some((millis, _)) => quote!(::core::option::Option::Some(#millis)),
         None => quote!(::core::option::Option::None),
     };
+    let on_error = match args.on_error.as_ref().map(|p| p.value()) {
+        Some(p) if p == "log" => quote!(::core::option::Option::Some(#krate::ErrorPolicy::Log)),
+        Some(_) => quote!(::core::option::Option::Some(#krate::ErrorPolicy::Raise)),
+        None => quote!(::core::option::Option::None),
+    };
+    let mode = match args.mode.as_ref().map(|m| m.value()) {
+        Some(m) if m == "shadow" => quote!(#krate::HookMode::Shadow),
+        _ => quote!(#krate::HookMode::Enforce),
+    };
+    let breaker = match &args.breaker {
+        Some(b) => {
+            let (failures, open_ms) = (b.failures, b.open_ms);
+            let allow = args.fallback.as_ref().is_some_and(|f| f.value() == "allow");
+            quote!(::core::option::Option::Some(
+                #krate::__private::breaker(#failures, #open_ms, #allow)
+            ))
+        }
+        None => quote!(::core::option::Option::None),
+    };
 
     quote! {
         #item
@@ -106,6 +125,9 @@ pub(crate) fn registration(
                     priority: #priority,
                     backends: &[#(#backends),*],
                     timeout_ms: #timeout_ms,
+                    on_error: #on_error,
+                    mode: #mode,
+                    breaker: #breaker,
                 }
             }
         };

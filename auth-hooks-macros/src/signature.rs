@@ -174,6 +174,17 @@ pub(crate) fn check(phase: Phase, args: &HookArgs, item: &ItemFn) -> syn::Result
             "`timeout_ms` needs an `async fn`: a sync hook cannot be interrupted; make the hook async or remove `timeout_ms`",
         ));
     }
+    if let (Some(mode), Some((decided, _))) = (&args.mode, phase.already_decided()) {
+        if mode.value() == "shadow" {
+            errors.push_error(syn::Error::new(
+                mode.span(),
+                format!(
+                    "`mode = \"shadow\"` only changes what a refusal or failure does, and an `{}` hook cannot refuse: {decided}; use shadow mode on `before_authenticate`, `before_login`, `on_refresh` or `before_register` hooks, or remove it",
+                    phase.attr_name()
+                ),
+            ));
+        }
+    }
     if let (Some((decided, instead)), ReturnType::Type(_, ty)) =
         (phase.already_decided(), &sig.output)
     {

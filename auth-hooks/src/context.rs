@@ -47,9 +47,17 @@ pub struct AuthHookContext {
     auth_backend: Option<Cow<'static, str>>,
     metadata: Map<String, Value>,
     extensions: Vec<Arc<dyn Any + Send + Sync>>,
+    attempt_id: Option<Arc<str>>,
 }
 
 impl AuthHookContext {
+    /// The id of the login, logout, refresh or registration attempt this context is
+    /// for: the same in every phase of the attempt, in its hooks' spans and in the log
+    /// lines of its failures. The flow sets a random one per attempt.
+    pub fn attempt_id(&self) -> Option<&str> {
+        self.attempt_id.as_deref()
+    }
+
     /// Starts building a context.
     pub fn builder() -> AuthHookContextBuilder {
         AuthHookContextBuilder::default()
@@ -143,6 +151,7 @@ impl fmt::Debug for AuthHookContext {
             .field("auth_backend", &self.auth_backend)
             .field("metadata", &self.metadata)
             .field("extensions", &self.extensions.len())
+            .field("attempt_id", &self.attempt_id)
             .finish()
     }
 }
@@ -225,6 +234,12 @@ impl AuthHookContextBuilder {
     pub fn extension<T: Any + Send + Sync>(mut self, value: T) -> Self {
         self.ctx.extensions.retain(|e| !e.is::<T>());
         self.ctx.extensions.push(Arc::new(value));
+        self
+    }
+
+    /// The attempt's id (not secret: it is logged): see [`AuthHookContext::attempt_id`].
+    pub fn attempt_id(mut self, id: impl Into<Arc<str>>) -> Self {
+        self.ctx.attempt_id = Some(id.into());
         self
     }
 

@@ -1,18 +1,21 @@
-//! Running the hooks of a phase, in order, under the phase's policy.
+//! Running the hooks of a phase, in order, under each hook's policy and controls.
 
 use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant};
 
 use tracing::level_filters::{LevelFilter, STATIC_MAX_LEVEL};
 use tracing::{Instrument, Level};
 
 use crate::block_on::block_on;
+use crate::breaker::{Permit, Transition};
 use crate::guard::{catch_panic, guard_future, panicked, Outcome};
 use crate::hook::{Call, Hook};
-use crate::LogSafe;
+use crate::registry::Timed;
+use crate::stats::{self, bump};
 use crate::{
-    AuthHookContext, AuthHookError, AuthHookExecutionError, AuthHookRegistry, ErrorPolicy,
-    HookError, HookFailure, Phase,
+    AuthHookContext, AuthHookError, AuthHookExecutionError, AuthHookRegistry, BreakerFallback,
+    ErrorPolicy, HookError, HookFailure, HookMode, LogSafe, Phase,
 };
 
 impl AuthHookRegistry {
@@ -26,30 +29,36 @@ impl AuthHookRegistry {
     ///   phases it is logged as a warning and the next hook runs.
     /// - A failure (an error, a caught panic, an overrun `timeout_ms`) is logged with the
     ///   phase and hook name; under `log` the next hook runs, under `raise` the phase
-    ///   stops with `Err(AuthHookError::Failed)`.
-    /// - In a phase that may refuse, a panic or an overrun timeout stops the phase with
-    ///   `Err(AuthHookError::Failed)` under either policy: a gate that crashed or hung
-    ///   decided nothing, so it never lets a login through. `log` there tolerates only
-    ///   errors a hook returns on purpose.
+    ///   stops with `Err(AuthHookError::Failed)`. The policy is the hook's own
+    ///   `on_error` if it has one, else its phase's.
+    /// - In a phase that may refuse, a panic, an overrun timeout or an overrun phase
+    ///   budget stops the phase with `Err(AuthHookError::Failed)` under either policy: a
+    ///   gate that crashed or hung decided nothing, so it never lets a login through.
+    ///   `log` there tolerates only errors a hook returns on purpose.
+    /// - A hook in `mode = "shadow"` runs, but its reject or failure is only logged and
+    ///   counted ("would have denied", "would have failed").
+    /// - A hook whose circuit breaker is open is not called: it counts as failed (under
+    ///   its policy) or, with `fallback = "allow"`, as passed; once the open time is
+    ///   over, one call probes.
     ///
     /// Sync hooks run inline; async hooks are awaited on the caller's executor (any
     /// executor, a single-threaded one included). Dropping the returned future cancels
     /// the running hook and runs no further ones.
     pub async fn run(&self, phase: Phase, ctx: &AuthHookContext) -> Result<(), AuthHookError> {
         let policy = self.policies().get(phase);
+        bump(&self.live.runs[phase.index()]);
+        if let Some(timed) = self.timed(phase) {
+            return self.run_timed(phase, policy, timed, ctx).await;
+        }
         let mut hooks = self.phase_hooks(phase);
-        // Sync fns, the common kind, run in a plain loop outside this future's state
-        // machine; it stops at any other kind of hook, which runs here.
+        // Plain sync fns, the common kind, run in a tight loop outside this future's
+        // state machine; it stops at any other hook, which runs here.
         while let Some((hook, rest)) = run_sync_fns(phase, policy, hooks, ctx)? {
-            match &hook.call {
-                Call::SyncFn(f) => run_sync(phase, policy, hook, hook_spans_enabled(), || f(ctx))?,
-                Call::SyncClosure(f) => {
-                    run_sync(phase, policy, hook, hook_spans_enabled(), || f(ctx))?
-                }
-                Call::AsyncFn(f) => settle(phase, policy, hook, call_async(hook, || f(ctx)).await)?,
-                Call::AsyncClosure(f) => {
-                    settle(phase, policy, hook, call_async(hook, || f(ctx)).await)?
-                }
+            if hook.call.is_async() {
+                self.run_async(phase, policy, hook, ctx, None, false)
+                    .await?;
+            } else {
+                self.run_sync(phase, policy, hook, ctx, false)?;
             }
             hooks = rest;
         }
@@ -66,32 +75,247 @@ impl AuthHookRegistry {
     /// code: it blocks the thread.
     pub fn run_blocking(&self, phase: Phase, ctx: &AuthHookContext) -> Result<(), AuthHookError> {
         let policy = self.policies().get(phase);
+        bump(&self.live.runs[phase.index()]);
+        if let Some(timed) = self.timed(phase) {
+            return block_on(self.run_timed(phase, policy, timed, ctx));
+        }
         let mut hooks = self.phase_hooks(phase);
         while let Some((hook, rest)) = run_sync_fns(phase, policy, hooks, ctx)? {
-            match &hook.call {
-                Call::SyncFn(f) => run_sync(phase, policy, hook, hook_spans_enabled(), || f(ctx))?,
-                Call::SyncClosure(f) => {
-                    run_sync(phase, policy, hook, hook_spans_enabled(), || f(ctx))?
-                }
-                Call::AsyncFn(f) => {
-                    settle(phase, policy, hook, block_on(call_async(hook, || f(ctx))))?
-                }
-                Call::AsyncClosure(f) => {
-                    settle(phase, policy, hook, block_on(call_async(hook, || f(ctx))))?
-                }
+            if hook.call.is_async() {
+                block_on(self.run_async(phase, policy, hook, ctx, None, false))?;
+            } else {
+                self.run_sync(phase, policy, hook, ctx, false)?;
             }
             hooks = rest;
         }
         Ok(())
     }
+
+    /// A phase with a budget or hook timing: hook by hook, the clock read around each.
+    async fn run_timed(
+        &self,
+        phase: Phase,
+        policy: ErrorPolicy,
+        timed: Timed,
+        ctx: &AuthHookContext,
+    ) -> Result<(), AuthHookError> {
+        let start = Instant::now();
+        for hook in self.phase_hooks(phase) {
+            let left = match timed.budget {
+                Some(budget) => match budget.checked_sub(start.elapsed()) {
+                    Some(left) if !left.is_zero() => Some(left),
+                    _ => return over_budget(phase, policy, hook, ctx, budget),
+                },
+                None => None,
+            };
+            if !hook.applies_to(ctx) {
+                stats::bump(&hook.counters.skipped);
+                continue;
+            }
+            if hook.call.is_async() {
+                self.run_async(phase, policy, hook, ctx, left, timed.record)
+                    .await?;
+            } else {
+                self.run_sync(phase, policy, hook, ctx, timed.record)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One sync hook that the tight loop does not run itself (a closure, or a hook with
+    /// a breaker), its breaker consulted.
+    fn run_sync(
+        &self,
+        phase: Phase,
+        policy: ErrorPolicy,
+        hook: &Hook,
+        ctx: &AuthHookContext,
+        record: bool,
+    ) -> Result<(), AuthHookError> {
+        let permit = match self.permit(phase, policy, hook, ctx)? {
+            Some(permit) => permit,
+            None => return Ok(()),
+        };
+        let started = record.then(Instant::now);
+        let outcome = {
+            let span = hook_spans_enabled().then(|| hook_span(hook, ctx));
+            let _entered = span.as_ref().map(tracing::Span::enter);
+            match &hook.call {
+                Call::SyncFn(f) => catch_panic(|| f(ctx)),
+                Call::SyncClosure(f) => catch_panic(|| f(ctx)),
+                Call::AsyncFn(_) | Call::AsyncClosure(_) => unreachable!("a sync hook"),
+            }
+        };
+        if let Some(started) = started {
+            hook.counters.record_duration(started.elapsed());
+        }
+        self.settle_with_breaker(phase, policy, hook, ctx, outcome, permit)
+    }
+
+    /// One async hook, its breaker consulted, cut short after its timeout or `left` of
+    /// the phase's budget, whichever comes first.
+    async fn run_async(
+        &self,
+        phase: Phase,
+        policy: ErrorPolicy,
+        hook: &Hook,
+        ctx: &AuthHookContext,
+        left: Option<Duration>,
+        record: bool,
+    ) -> Result<(), AuthHookError> {
+        let permit = match self.permit(phase, policy, hook, ctx)? {
+            Some(permit) => permit,
+            None => return Ok(()),
+        };
+        let timeout = match (hook.options.timeout, left) {
+            (Some(own), Some(left)) => Some(own.min(left)),
+            (own, left) => own.or(left),
+        };
+        let started = record.then(Instant::now);
+        // Counts the run as ended here if the caller drops it while the hook runs.
+        let cancelled = StopOnDrop(&hook.counters.stopped);
+        let outcome = match &hook.call {
+            Call::AsyncFn(f) => call_async(hook, ctx, timeout, || f(ctx)).await,
+            Call::AsyncClosure(f) => call_async(hook, ctx, timeout, || f(ctx)).await,
+            Call::SyncFn(_) | Call::SyncClosure(_) => unreachable!("an async hook"),
+        };
+        std::mem::forget(cancelled);
+        if let Some(started) = started {
+            hook.counters.record_duration(started.elapsed());
+        }
+        self.settle_with_breaker(phase, policy, hook, ctx, outcome, permit)
+    }
+
+    /// Whether to call `hook`: `Some(permit)` to call it, `None` to go on without (an
+    /// open breaker with `fallback = "allow"`, or standing in as a failure under `log`).
+    #[inline]
+    fn permit(
+        &self,
+        phase: Phase,
+        policy: ErrorPolicy,
+        hook: &Hook,
+        ctx: &AuthHookContext,
+    ) -> Result<Option<Permit>, AuthHookError> {
+        let Some(breaker) = &hook.breaker else {
+            return Ok(Some(Permit::Call));
+        };
+        match breaker.permit(|| self.live.clock.now_ms()) {
+            Permit::Skip => {
+                stats::bump(&hook.counters.breaker_skips);
+                match breaker.config.fallback {
+                    BreakerFallback::Allow => Ok(None),
+                    BreakerFallback::Fail => {
+                        settle_failure(phase, policy, hook, ctx, HookFailure::BreakerOpen)
+                            .map(|()| None)
+                    }
+                }
+            }
+            permit => Ok(Some(permit)),
+        }
+    }
+
+    /// [`settle`], after telling the hook's breaker how the call went.
+    fn settle_with_breaker(
+        &self,
+        phase: Phase,
+        policy: ErrorPolicy,
+        hook: &Hook,
+        ctx: &AuthHookContext,
+        outcome: Outcome,
+        permit: Permit,
+    ) -> Result<(), AuthHookError> {
+        if let Some(breaker) = &hook.breaker {
+            let failed = matches!(&outcome, Err(_) | Ok(Err(HookError::Failed(_))));
+            let transition = if failed {
+                breaker.failed(permit, self.live.clock.now_ms())
+            } else {
+                breaker.succeeded(permit)
+            };
+            report_transition(hook, ctx, transition);
+        }
+        settle(phase, policy, hook, ctx, outcome)
+    }
 }
 
-/// Runs the hooks at the start of `hooks` while they are sync fns (skipping those that do
-/// not apply to `ctx`), and stops at the first other hook that applies: returns it, with
-/// the hooks after it.
+/// Counts a run as ended at a hook when dropped: forgotten once the hook finished.
+struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicU64);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        stats::bump(self.0);
+    }
+}
+
+#[cold]
+fn report_transition(hook: &Hook, ctx: &AuthHookContext, transition: Transition) {
+    match transition {
+        Transition::None => {}
+        Transition::Opened => {
+            stats::bump(&hook.counters.breaker_opens);
+            tracing::warn!(
+                phase = hook.phase.as_str(),
+                hook = &*hook.name,
+                attempt = ctx.attempt_id(),
+                open_ms = hook
+                    .breaker
+                    .as_ref()
+                    .map(|b| b.config.open.as_millis() as u64),
+                "auth hook circuit breaker opened: the hook is not called until it probes"
+            );
+        }
+        Transition::Closed => tracing::info!(
+            phase = hook.phase.as_str(),
+            hook = &*hook.name,
+            attempt = ctx.attempt_id(),
+            "auth hook circuit breaker closed: the probe passed"
+        ),
+    }
+}
+
+/// The phase ran past its budget before `hook`: a phase that may refuse fails closed,
+/// another stops here and the flow goes on.
+#[cold]
+fn over_budget(
+    phase: Phase,
+    policy: ErrorPolicy,
+    hook: &Hook,
+    ctx: &AuthHookContext,
+    budget: Duration,
+) -> Result<(), AuthHookError> {
+    stats::bump(&hook.counters.budget_stopped);
+    if phase.can_reject() {
+        // A fault: fails closed under either policy, whatever the hook's mode.
+        let _ = policy;
+        tracing::error!(
+            phase = phase.as_str(),
+            hook = &*hook.name,
+            attempt = ctx.attempt_id(),
+            budget_ms = budget.as_millis() as u64,
+            "auth hooks: the phase ran past its budget; stopping it"
+        );
+        return Err(AuthHookError::Failed(AuthHookExecutionError {
+            phase,
+            hook: hook.name.to_string(),
+            source: HookFailure::BudgetExceeded(budget),
+        }));
+    }
+    tracing::warn!(
+        phase = phase.as_str(),
+        hook = &*hook.name,
+        attempt = ctx.attempt_id(),
+        budget_ms = budget.as_millis() as u64,
+        "auth hooks: the phase ran past its budget; this hook and the ones after it did not run"
+    );
+    Ok(())
+}
+
+/// Runs the hooks at the start of `hooks` while they are plain sync fns (skipping those
+/// that do not apply to `ctx`), and stops at the first other hook that applies: returns
+/// it, with the hooks after it.
 ///
-/// Sync fns are what the attribute macros declare. Testing for that one kind keeps the
-/// loop to one branch a hook: a `match` over every kind compiles to a jump table.
+/// Plain sync fns are what the attribute macros declare without a breaker. Testing for
+/// that one kind keeps the loop to one branch a hook: a `match` over every kind
+/// compiles to a jump table.
 #[inline(always)]
 fn run_sync_fns<'h>(
     phase: Phase,
@@ -103,9 +327,7 @@ fn run_sync_fns<'h>(
     // another kind (each async hook of a phase is reached that way).
     match hooks.split_first() {
         None => Ok(None),
-        Some((first, rest)) if !matches!(first.call, Call::SyncFn(_)) && first.applies_to(ctx) => {
-            Ok(Some((first, rest)))
-        }
+        Some((first, rest)) if !first.plain && first.applies_to(ctx) => Ok(Some((first, rest))),
         Some(_) => run_sync_fns_loop(phase, policy, hooks, ctx),
     }
 }
@@ -125,18 +347,24 @@ fn run_sync_fns_loop<'h>(
     let mut hooks = hooks.iter();
     while let Some(hook) = hooks.next() {
         if !hook.applies_to(ctx) {
+            stats::bump(&hook.counters.skipped);
             continue;
         }
-        let Call::SyncFn(f) = &hook.call else {
+        let (true, Call::SyncFn(f)) = (hook.plain, &hook.call) else {
             return Ok(Some((hook, hooks.as_slice())));
         };
-        run_sync(phase, policy, hook, spans, || f(ctx))?;
+        call_plain(phase, policy, hook, ctx, spans, || f(ctx))?;
     }
     Ok(None)
 }
 
-fn hook_span(hook: &Hook) -> tracing::Span {
-    tracing::info_span!("auth_hook", phase = hook.phase.as_str(), hook = &*hook.name)
+fn hook_span(hook: &Hook, ctx: &AuthHookContext) -> tracing::Span {
+    tracing::info_span!(
+        "auth_hook",
+        phase = hook.phase.as_str(),
+        hook = &*hook.name,
+        attempt = ctx.attempt_id()
+    )
 }
 
 /// Whether `tracing` may record a hook's span: the test `info_span!` starts with. When it
@@ -148,22 +376,23 @@ fn hook_spans_enabled() -> bool {
     Level::INFO <= STATIC_MAX_LEVEL && Level::INFO <= LevelFilter::current()
 }
 
-/// Runs one sync hook, catching a panic, and settles what it came to.
+/// Runs one plain sync hook, catching a panic, and settles what it came to.
 ///
 /// Shaped for the common success, which then costs little more than the call: no span
 /// when `tracing` records none, only a `bool` crossing `catch_unwind`, and the hook's
 /// result (a large value) moved only when it is not `Ok(())`. `ManuallyDrop` spares the
 /// drop checks of values that own nothing on that path (`Ok(())`, and the empty slot).
 #[inline(always)]
-fn run_sync(
+fn call_plain(
     phase: Phase,
     policy: ErrorPolicy,
     hook: &Hook,
+    ctx: &AuthHookContext,
     spans: bool,
     call: impl FnOnce() -> crate::HookResult,
 ) -> Result<(), AuthHookError> {
     if spans {
-        return run_sync_in_span(phase, policy, hook, call);
+        return call_plain_in_span(phase, policy, hook, ctx, call);
     }
     let mut unsuccessful = ManuallyDrop::new(None);
     let caught = catch_unwind(AssertUnwindSafe(|| {
@@ -178,38 +407,42 @@ fn run_sync(
         Ok(true) => Ok(()),
         Ok(false) => {
             let returned = ManuallyDrop::into_inner(unsuccessful).unwrap_or(Ok(()));
-            settle_unsuccessful(phase, policy, hook, Ok(returned))
+            settle_unsuccessful(phase, policy, hook, ctx, Ok(returned))
         }
-        Err(payload) => settle_unsuccessful(phase, policy, hook, Err(panicked(payload))),
+        Err(payload) => settle_unsuccessful(phase, policy, hook, ctx, Err(panicked(payload))),
     }
 }
 
-/// [`run_sync`] when `tracing` records the hook's span.
+/// [`call_plain`] when `tracing` records the hook's span.
 #[inline(never)]
-fn run_sync_in_span(
+fn call_plain_in_span(
     phase: Phase,
     policy: ErrorPolicy,
     hook: &Hook,
+    ctx: &AuthHookContext,
     call: impl FnOnce() -> crate::HookResult,
 ) -> Result<(), AuthHookError> {
     let outcome = {
-        let span = hook_span(hook);
+        let span = hook_span(hook, ctx);
         let _entered = span.enter();
         catch_panic(call)
     };
-    settle(phase, policy, hook, outcome)
+    settle(phase, policy, hook, ctx, outcome)
 }
 
-async fn call_async<'a>(hook: &Hook, start: impl FnOnce() -> crate::HookFuture<'a>) -> Outcome {
+async fn call_async<'a>(
+    hook: &Hook,
+    ctx: &AuthHookContext,
+    timeout: Option<Duration>,
+    start: impl FnOnce() -> crate::HookFuture<'a>,
+) -> Outcome {
     if !hook_spans_enabled() {
         // As for sync hooks: the span would be a disabled one.
-        return guard_future(catch_panic(start)?, hook.options.timeout).await;
+        return guard_future(catch_panic(start)?, timeout).await;
     }
-    let span = hook_span(hook);
+    let span = hook_span(hook, ctx);
     let future = span.in_scope(|| catch_panic(start))?;
-    guard_future(future, hook.options.timeout)
-        .instrument(span)
-        .await
+    guard_future(future, timeout).instrument(span).await
 }
 
 /// Decides what one hook's outcome means for the phase: inline for the common success,
@@ -219,6 +452,7 @@ fn settle(
     phase: Phase,
     policy: ErrorPolicy,
     hook: &Hook,
+    ctx: &AuthHookContext,
     outcome: Outcome,
 ) -> Result<(), AuthHookError> {
     // `Ok(Ok(()))` owns nothing: no drop to check on the way out.
@@ -226,7 +460,7 @@ fn settle(
     if matches!(*outcome, Ok(Ok(()))) {
         return Ok(());
     }
-    settle_unsuccessful(phase, policy, hook, ManuallyDrop::into_inner(outcome))
+    settle_unsuccessful(phase, policy, hook, ctx, ManuallyDrop::into_inner(outcome))
 }
 
 #[cold]
@@ -235,15 +469,32 @@ fn settle_unsuccessful(
     phase: Phase,
     policy: ErrorPolicy,
     hook: &Hook,
+    ctx: &AuthHookContext,
     outcome: Outcome,
 ) -> Result<(), AuthHookError> {
+    let shadow = hook.options.mode == HookMode::Shadow;
     let failure = match outcome {
         Ok(Ok(())) => return Ok(()),
-        Ok(Err(HookError::Reject(reject))) if phase.can_reject() => {
+        Ok(Err(HookError::Reject(reject))) if phase.can_reject() && shadow => {
+            stats::bump(&hook.counters.would_deny);
             tracing::info!(
                 phase = phase.as_str(),
                 hook = &*hook.name,
-                reason = reject.reason().map(|r| tracing::field::display(LogSafe(r))),
+                attempt = ctx.attempt_id(),
+                message = %LogSafe(reject.message()),
+                reason = reject.reason().map(LogSafe).map(tracing::field::display),
+                "shadow auth hook would have denied; not enforced"
+            );
+            return Ok(());
+        }
+        Ok(Err(HookError::Reject(reject))) if phase.can_reject() => {
+            stats::bump(&hook.counters.rejects);
+            stats::bump(&hook.counters.stopped);
+            tracing::info!(
+                phase = phase.as_str(),
+                hook = &*hook.name,
+                attempt = ctx.attempt_id(),
+                reason = reject.reason().map(LogSafe).map(tracing::field::display),
                 "login rejected by auth hook"
             );
             return Err(AuthHookError::Rejected {
@@ -255,7 +506,8 @@ fn settle_unsuccessful(
             tracing::warn!(
                 phase = phase.as_str(),
                 hook = &*hook.name,
-                reason = reject.reason().map(|r| tracing::field::display(LogSafe(r))),
+                attempt = ctx.attempt_id(),
+                reason = reject.reason().map(LogSafe).map(tracing::field::display),
                 "auth hook rejected after the fact; a reject only stops before_authenticate, before_login, on_refresh and before_register, ignored"
             );
             return Ok(());
@@ -263,20 +515,57 @@ fn settle_unsuccessful(
         Ok(Err(HookError::Failed(error))) => HookFailure::Error(error),
         Err(failure) => failure,
     };
+    if matches!(failure, HookFailure::TimedOut(_)) {
+        stats::bump(&hook.counters.timeouts);
+    }
+    stats::bump(if shadow {
+        &hook.counters.would_fail
+    } else {
+        &hook.counters.failures
+    });
+    settle_failure(phase, policy, hook, ctx, failure)
+}
+
+/// What a failure (counted already) does to the phase, under the hook's policy.
+#[cold]
+#[inline(never)]
+fn settle_failure(
+    phase: Phase,
+    policy: ErrorPolicy,
+    hook: &Hook,
+    ctx: &AuthHookContext,
+    failure: HookFailure,
+) -> Result<(), AuthHookError> {
+    let policy = hook.policy(policy);
+    if hook.options.mode == HookMode::Shadow {
+        tracing::warn!(
+            phase = phase.as_str(),
+            hook = &*hook.name,
+            attempt = ctx.attempt_id(),
+            error = %LogSafe(&failure),
+            "shadow auth hook failed; not enforced"
+        );
+        return Ok(());
+    }
     match policy {
         ErrorPolicy::Log if !(phase.can_reject() && failure.is_fault()) => {
             tracing::error!(
                 phase = phase.as_str(),
                 hook = &*hook.name,
+                attempt = ctx.attempt_id(),
                 error = %LogSafe(&failure),
                 "auth hook failed; continuing under the `log` policy"
             );
             Ok(())
         }
         _ => {
+            if !matches!(failure, HookFailure::BudgetExceeded(_)) {
+                stats::bump(&hook.counters.stopped);
+            }
             tracing::error!(
                 phase = phase.as_str(),
                 hook = &*hook.name,
+                attempt = ctx.attempt_id(),
                 policy = policy.as_str(),
                 error = %LogSafe(&failure),
                 "auth hook failed; stopping the phase"

@@ -27,6 +27,20 @@ pub enum ConfigError {
     /// An empty hook name.
     #[error("an auth hook name cannot be empty")]
     EmptyName,
+    /// A mode that is neither `enforce` nor `shadow`.
+    #[error("unknown auth hook mode `{0}`: expected `enforce` or `shadow`")]
+    UnknownMode(String),
+    /// Shadow mode on a hook of a phase that cannot refuse: nothing there to shadow.
+    #[error("auth hook `{hook}` is in {phase}, which cannot refuse: `mode = \"shadow\"` would change nothing; use it on before_authenticate, before_login, on_refresh or before_register hooks")]
+    ShadowAfterTheFact {
+        /// The hook.
+        hook: String,
+        /// Its phase.
+        phase: Phase,
+    },
+    /// Configuration names a hook the registry does not have.
+    #[error("no auth hook named `{0}` is activated (see AuthHookRegistry::hooks for the names)")]
+    UnknownHook(String),
     /// A timeout on a sync hook, which cannot be interrupted.
     #[error("auth hook `{0}` is sync and cannot be interrupted: a timeout needs an async hook")]
     TimeoutOnSyncHook(String),
@@ -68,15 +82,23 @@ pub enum HookFailure {
     Error(BoxError),
     /// The hook panicked; the panic was caught. Holds the panic message.
     Panicked(String),
-    /// The async hook did not finish within its `timeout_ms`.
+    /// The async hook did not finish within its `timeout_ms` (or what was left of its
+    /// phase's budget).
     TimedOut(Duration),
+    /// The phase ran past its time budget before this hook could run.
+    BudgetExceeded(Duration),
+    /// The hook's circuit breaker is open: it was not called.
+    BreakerOpen,
 }
 
 impl HookFailure {
     /// Whether the hook crashed or hung (a panic, a timeout) rather than returning an
     /// error: in `before_login` such a fault denies the login under every policy.
     pub fn is_fault(&self) -> bool {
-        matches!(self, HookFailure::Panicked(_) | HookFailure::TimedOut(_))
+        matches!(
+            self,
+            HookFailure::Panicked(_) | HookFailure::TimedOut(_) | HookFailure::BudgetExceeded(_)
+        )
     }
 }
 
@@ -86,6 +108,14 @@ impl fmt::Display for HookFailure {
             HookFailure::Error(error) => write!(f, "returned an error: {error}"),
             HookFailure::Panicked(message) => write!(f, "panicked: {message}"),
             HookFailure::TimedOut(limit) => write!(f, "timed out after {} ms", limit.as_millis()),
+            HookFailure::BudgetExceeded(budget) => {
+                write!(
+                    f,
+                    "not run: the phase ran past its {} ms budget",
+                    budget.as_millis()
+                )
+            }
+            HookFailure::BreakerOpen => f.write_str("not called: its circuit breaker is open"),
         }
     }
 }
@@ -110,7 +140,7 @@ impl AuthHookExecutionError {
     pub fn hook_error(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
         match &self.source {
             HookFailure::Error(error) => Some(error.as_ref()),
-            HookFailure::Panicked(_) | HookFailure::TimedOut(_) => None,
+            _ => None,
         }
     }
 }
@@ -162,7 +192,7 @@ impl std::error::Error for HookFailure {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             HookFailure::Error(error) => Some(error.as_ref()),
-            HookFailure::Panicked(_) | HookFailure::TimedOut(_) => None,
+            _ => None,
         }
     }
 }

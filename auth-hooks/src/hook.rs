@@ -7,7 +7,11 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::__private::HookEntry;
-use crate::{AuthHookContext, HookFn, HookFuture, HookResult, Phase};
+use crate::breaker::Breaker;
+use crate::stats::HookCounters;
+use crate::{
+    AuthHookContext, BreakerConfig, ErrorPolicy, HookFn, HookFuture, HookMode, HookResult, Phase,
+};
 
 /// A sync closure registered at run time.
 pub(crate) type SyncClosure = Arc<dyn Fn(&AuthHookContext) -> HookResult + Send + Sync>;
@@ -57,26 +61,71 @@ pub(crate) struct Hook {
     pub(crate) call: Call,
     pub(crate) options: HookOptions,
     pub(crate) origin: Origin,
+    /// Its breaker's state in this registry, if it has a breaker.
+    pub(crate) breaker: Option<Arc<Breaker>>,
+    /// Its counts in this registry.
+    pub(crate) counters: Arc<HookCounters>,
+    /// A sync fn without a breaker: what the tight dispatch loop runs itself.
+    pub(crate) plain: bool,
 }
 
 impl Hook {
     pub(crate) fn from_entry(entry: &'static HookEntry) -> Self {
-        Hook {
-            phase: entry.phase,
-            name: Cow::Borrowed(entry.name),
-            call: entry.call.into(),
-            options: HookOptions {
-                priority: entry.priority,
-                backends: entry.backends.iter().map(|b| Cow::Borrowed(*b)).collect(),
-                timeout: entry.timeout_ms.map(Duration::from_millis),
-            },
-            origin: Origin {
-                module: Cow::Borrowed(entry.module_path),
-                file: Cow::Borrowed(entry.file),
-                line: entry.line,
-                column: entry.column,
-            },
-        }
+        let options = HookOptions {
+            priority: entry.priority,
+            backends: entry.backends.iter().map(|b| Cow::Borrowed(*b)).collect(),
+            timeout: entry.timeout_ms.map(Duration::from_millis),
+            on_error: entry.on_error,
+            mode: entry.mode,
+            breaker: entry.breaker,
+        };
+        let origin = Origin {
+            module: Cow::Borrowed(entry.module_path),
+            file: Cow::Borrowed(entry.file),
+            line: entry.line,
+            column: entry.column,
+        };
+        Hook::new(
+            entry.phase,
+            Cow::Borrowed(entry.name),
+            entry.call.into(),
+            options,
+            origin,
+        )
+    }
+
+    /// A hook with fresh counters and breaker.
+    pub(crate) fn new(
+        phase: Phase,
+        name: Cow<'static, str>,
+        call: Call,
+        options: HookOptions,
+        origin: Origin,
+    ) -> Self {
+        let mut hook = Hook {
+            phase,
+            name,
+            call,
+            options,
+            origin,
+            breaker: None,
+            counters: Arc::default(),
+            plain: false,
+        };
+        hook.reconfigure();
+        hook
+    }
+
+    /// Applies the options again after they changed (a breaker starts closed).
+    pub(crate) fn reconfigure(&mut self) {
+        self.breaker = self.options.breaker.map(|c| Arc::new(Breaker::new(c)));
+        self.plain = matches!(self.call, Call::SyncFn(_)) && self.breaker.is_none();
+    }
+
+    /// The error policy of this hook: its own `on_error`, else the phase's.
+    #[inline]
+    pub(crate) fn policy(&self, phase_policy: ErrorPolicy) -> ErrorPolicy {
+        self.options.on_error.unwrap_or(phase_policy)
     }
 
     /// Whether this hook runs for a context with `backend`.
@@ -105,6 +154,9 @@ impl Hook {
             is_async: self.call.is_async(),
             backends: self.options.backends.iter().map(|b| &**b).collect(),
             timeout_ms: self.options.timeout.map(|t| t.as_millis() as u64),
+            mode: self.options.mode,
+            on_error: self.options.on_error,
+            breaker: self.options.breaker,
         }
     }
 }
@@ -115,6 +167,9 @@ pub struct HookOptions {
     pub(crate) priority: i32,
     pub(crate) backends: Box<[Cow<'static, str>]>,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) on_error: Option<ErrorPolicy>,
+    pub(crate) mode: HookMode,
+    pub(crate) breaker: Option<BreakerConfig>,
 }
 
 impl HookOptions {
@@ -139,6 +194,24 @@ impl HookOptions {
     /// sync fn cannot be interrupted.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// This hook's error policy, instead of its phase's (`on_error = "log"`).
+    pub fn on_error(mut self, policy: ErrorPolicy) -> Self {
+        self.on_error = Some(policy);
+        self
+    }
+
+    /// Enforce (the default) or shadow (`mode = "shadow"`: report only).
+    pub fn mode(mut self, mode: HookMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// A circuit breaker (`breaker(failures = 3, open_ms = 30000)`).
+    pub fn breaker(mut self, breaker: BreakerConfig) -> Self {
+        self.breaker = Some(breaker);
         self
     }
 }
@@ -167,4 +240,10 @@ pub struct HookInfo<'a> {
     pub backends: Vec<&'a str>,
     /// Its timeout, if any.
     pub timeout_ms: Option<u64>,
+    /// Enforce or shadow.
+    pub mode: HookMode,
+    /// Its own error policy, if it overrides its phase's.
+    pub on_error: Option<ErrorPolicy>,
+    /// Its circuit breaker's settings, if it has one.
+    pub breaker: Option<BreakerConfig>,
 }

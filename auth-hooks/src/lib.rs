@@ -76,6 +76,9 @@
 //! | `priority = 10` | higher runs first; ties keep source order |
 //! | `backend = "password"` or `backend = ["a", "b"]` | run only for these auth backends |
 //! | `timeout_ms = 250` | an async hook running longer counts as failed |
+//! | `on_error = "log"` | this hook's error policy instead of its phase's |
+//! | `mode = "shadow"` | report only: rejects and failures are logged and counted, not enforced |
+//! | `breaker(failures = 3, open_ms = 30000)`, `fallback = "allow"` | a circuit breaker |
 //! | `crate = path` | where `auth_hooks` is, for crates that re-export it |
 //!
 //! The context is shared (`&`, never `&mut`): every hook of a phase sees the same facts,
@@ -131,6 +134,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod block_on;
+mod breaker;
+mod clock;
 mod context;
 mod dispatch;
 mod error;
@@ -139,7 +144,9 @@ mod hook;
 mod hook_fn;
 mod log_safe;
 mod login_name;
+mod mode;
 mod outcome;
+mod overrides;
 mod phase;
 mod policy;
 mod ready;
@@ -148,6 +155,7 @@ mod reject;
 mod request_meta;
 mod sanitize;
 mod session_meta;
+mod stats;
 mod token_meta;
 
 #[doc(hidden)]
@@ -159,13 +167,17 @@ pub use auth_hooks_macros::{
     on_password_change, on_refresh, on_register,
 };
 
+pub use breaker::{BreakerConfig, BreakerFallback, BreakerState};
+pub use clock::{FakeHookClock, HookClock, SystemHookClock};
 pub use context::{AuthHookContext, AuthHookContextBuilder};
 pub use error::{AuthHookError, AuthHookExecutionError, ConfigError, HookFailure, ReadyError};
 pub use hook::{HookInfo, HookOptions};
 pub use hook_fn::{HookFn, HookFuture};
 pub use log_safe::LogSafe;
 pub use login_name::{normalize_login, normalize_login_fields, LOGIN_FIELDS};
+pub use mode::HookMode;
 pub use outcome::{BoxError, HookError, HookResult, IntoHookResult};
+pub use overrides::{HookOverride, HookOverrides};
 pub use phase::Phase;
 pub use policy::{ErrorPolicy, HookPolicies};
 pub use registry::{AuthHookRegistry, IntoPhase};
@@ -173,6 +185,7 @@ pub use reject::AuthHookReject;
 pub use request_meta::RequestMeta;
 pub use sanitize::Sanitizer;
 pub use session_meta::SessionMeta;
+pub use stats::{HookStats, DURATION_BUCKETS_US};
 pub use token_meta::{TokenKind, TokenMeta};
 
 /// The README's examples, compiled and run as doctests.

@@ -5,7 +5,10 @@
 
 #![allow(missing_docs)]
 
-use crate::{AuthHookContext, HookFn, HookResult, IntoHookResult, Phase};
+use crate::{
+    AuthHookContext, BreakerConfig, BreakerFallback, ErrorPolicy, HookFn, HookMode, HookResult,
+    IntoHookResult, Phase,
+};
 
 #[cfg(not(any(feature = "inventory", target_family = "wasm")))]
 pub use linkme;
@@ -26,13 +29,26 @@ pub struct HookEntry {
     pub priority: i32,
     pub backends: &'static [&'static str],
     pub timeout_ms: Option<u64>,
+    pub on_error: Option<ErrorPolicy>,
+    pub mode: HookMode,
+    pub breaker: Option<BreakerConfig>,
+}
+
+/// `breaker(failures = N, open_ms = T)` and `fallback = "allow"`, as a constant.
+pub const fn breaker(failures: u32, open_ms: u64, allow: bool) -> BreakerConfig {
+    let config = BreakerConfig::new(failures, std::time::Duration::from_millis(open_ms));
+    config.fallback(if allow {
+        BreakerFallback::Allow
+    } else {
+        BreakerFallback::Fail
+    })
 }
 
 /// Every hook of every phase in the binary. The version in the name keeps two
 /// incompatible copies of this crate from clashing in one binary.
 #[cfg(not(any(feature = "inventory", target_family = "wasm")))]
 #[linkme::distributed_slice]
-pub static AUTH_HOOKS_V1: [HookEntry];
+pub static AUTH_HOOKS_V2: [HookEntry];
 
 #[cfg(any(feature = "inventory", target_family = "wasm"))]
 inventory::collect!(HookEntry);
@@ -40,7 +56,7 @@ inventory::collect!(HookEntry);
 /// Every hook entry linked into the binary, in no particular order.
 pub(crate) fn linked_entries() -> impl Iterator<Item = &'static HookEntry> {
     #[cfg(not(any(feature = "inventory", target_family = "wasm")))]
-    return AUTH_HOOKS_V1.iter();
+    return AUTH_HOOKS_V2.iter();
     #[cfg(any(feature = "inventory", target_family = "wasm"))]
     return inventory::iter::<HookEntry>.into_iter();
 }
@@ -51,7 +67,7 @@ pub(crate) fn linked_entries() -> impl Iterator<Item = &'static HookEntry> {
 #[macro_export]
 macro_rules! __auth_hooks_register {
     ($entry:expr) => {
-        #[$crate::__private::linkme::distributed_slice($crate::__private::AUTH_HOOKS_V1)]
+        #[$crate::__private::linkme::distributed_slice($crate::__private::AUTH_HOOKS_V2)]
         #[linkme(crate = $crate::__private::linkme)]
         static AUTH_HOOK_ENTRY: $crate::__private::HookEntry = $entry;
     };

@@ -2,14 +2,18 @@
 
 use std::borrow::Cow;
 use std::cmp::Reverse;
+use std::fmt;
 use std::panic::Location;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::error::ConfigError;
 use crate::hook::{Call, Hook, Origin};
+use crate::stats::HookStats;
 use crate::{
-    AuthHookContext, ErrorPolicy, HookFuture, HookInfo, HookOptions, HookPolicies, IntoHookResult,
-    Phase,
+    AuthHookContext, ErrorPolicy, HookClock, HookFuture, HookInfo, HookMode, HookOptions,
+    HookPolicies, IntoHookResult, Phase, SystemHookClock,
 };
 
 /// The hooks an application activated, with the policy of each phase.
@@ -19,10 +23,39 @@ use crate::{
 /// ordinary owned value: keep it in your application state (an `Arc`, an axum `State`).
 /// Dispatch takes `&self` and never locks, so any number of threads may run hooks at
 /// once; changing the registry takes `&mut self`, which is what start-up code has.
+///
+/// Each registry keeps its own live state: the hooks' breakers and counts
+/// ([`stats`](Self::stats)); a clone shares it.
 #[derive(Clone, Default)]
 pub struct AuthHookRegistry {
     phases: [Vec<Hook>; Phase::ALL.len()],
     policies: HookPolicies,
+    budgets: [Option<Duration>; Phase::ALL.len()],
+    time_hooks: bool,
+    pub(crate) live: Arc<Live>,
+}
+
+/// What dispatch updates as it runs: the runs of each phase, and the clock of breakers.
+pub(crate) struct Live {
+    pub(crate) runs: [AtomicU64; Phase::ALL.len()],
+    pub(crate) clock: Arc<dyn HookClock>,
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Live {
+            runs: Default::default(),
+            clock: Arc::new(SystemHookClock),
+        }
+    }
+}
+
+impl fmt::Debug for Live {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Live")
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A phase given as a [`Phase`] or by its name (`"before_login"`).
@@ -200,13 +233,7 @@ impl AuthHookRegistry {
             line: at.line(),
             column: at.column(),
         };
-        self.insert(Hook {
-            phase,
-            name,
-            call,
-            options,
-            origin,
-        })?;
+        self.insert(Hook::new(phase, name, call, options, origin))?;
         Ok(self)
     }
 
@@ -215,6 +242,9 @@ impl AuthHookRegistry {
         if hook.name.is_empty() {
             return Err(ConfigError::EmptyName);
         }
+        check_controls(&hook)?;
+        let runs = self.live.runs[hook.phase.index()].load(Ordering::Relaxed);
+        hook.counters.base_runs.store(runs, Ordering::Relaxed);
         let hooks = &mut self.phases[hook.phase.index()];
         if hooks.iter().any(|h| h.name == hook.name) {
             return Err(ConfigError::DuplicateHook {
@@ -257,6 +287,132 @@ impl AuthHookRegistry {
     pub(crate) fn phase_hooks(&self, phase: Phase) -> &[Hook] {
         &self.phases[phase.index()]
     }
+
+    /// Removes the hook `name` of `phase` (in a test: the real mailer of an activated
+    /// registry); `false` if there is none.
+    pub fn remove(&mut self, phase: Phase, name: &str) -> bool {
+        let hooks = &mut self.phases[phase.index()];
+        let before = hooks.len();
+        hooks.retain(|h| h.name != name);
+        hooks.len() != before
+    }
+
+    /// Replaces the fn of hook `name` of `phase` with `hook`, keeping its place, name and
+    /// options (in a test: a fake mailer instead of the real one).
+    pub fn replace<F, R>(&mut self, phase: Phase, name: &str, hook: F) -> Result<(), ConfigError>
+    where
+        F: Fn(&AuthHookContext) -> R + Send + Sync + 'static,
+        R: IntoHookResult,
+    {
+        let target = self.phases[phase.index()]
+            .iter_mut()
+            .find(|h| h.name == name)
+            .ok_or_else(|| ConfigError::UnknownHook(name.to_owned()))?;
+        target.call = Call::SyncClosure(Arc::new(move |ctx| hook(ctx).into_hook_result()));
+        target.options.timeout = None;
+        target.reconfigure();
+        Ok(())
+    }
+
+    /// Gives `phase` a time budget: past it, the phase stops before its next hook (a
+    /// phase that may refuse fails closed with [`HookFailure::BudgetExceeded`](crate::HookFailure::BudgetExceeded);
+    /// an after-phase logs it and the flow goes on), and an async hook gets at most
+    /// what is left as its timeout.
+    pub fn set_budget(&mut self, phase: Phase, budget: Duration) -> &mut Self {
+        self.budgets[phase.index()] = Some(budget);
+        self
+    }
+
+    /// The time budget of `phase`, if it has one.
+    pub fn budget(&self, phase: Phase) -> Option<Duration> {
+        self.budgets[phase.index()]
+    }
+
+    /// Records each hook call's duration in [`stats`](Self::stats) (off by default: it
+    /// reads the clock twice a hook).
+    pub fn time_hooks(&mut self, on: bool) -> &mut Self {
+        self.time_hooks = on;
+        self
+    }
+
+    /// Whether a phase's dispatch reads the clock: a budget, or hook timing.
+    #[inline]
+    pub(crate) fn timed(&self, phase: Phase) -> Option<Timed> {
+        let budget = self.budgets[phase.index()];
+        (budget.is_some() || self.time_hooks).then_some(Timed {
+            budget,
+            record: self.time_hooks,
+        })
+    }
+
+    /// The clock of the hooks' breakers ([`SystemHookClock`] by default; a
+    /// [`FakeHookClock`](crate::FakeHookClock) in tests).
+    pub fn set_clock(&mut self, clock: Arc<dyn HookClock>) -> &mut Self {
+        let runs =
+            std::array::from_fn(|i| AtomicU64::new(self.live.runs[i].load(Ordering::Relaxed)));
+        self.live = Arc::new(Live { runs, clock });
+        self
+    }
+
+    /// Every hook's live counts, phase by phase in running order: serializable, for an
+    /// admin page or an exporter.
+    pub fn stats(&self) -> Vec<HookStats> {
+        let now = self.live.clock.now_ms();
+        Phase::ALL
+            .into_iter()
+            .flat_map(|phase| {
+                let runs = self.live.runs[phase.index()].load(Ordering::Relaxed);
+                HookStats::of_phase(runs, self.phases[phase.index()].iter(), now)
+            })
+            .collect()
+    }
+
+    /// Every hook of every phase named `name`, to configure.
+    pub(crate) fn hooks_named_mut<'a>(
+        &'a mut self,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a mut Hook> + 'a {
+        self.phases
+            .iter_mut()
+            .flat_map(|hooks| hooks.iter_mut())
+            .filter(move |h| h.name == name)
+    }
+
+    /// Removes every hook named `name`.
+    pub(crate) fn remove_named(&mut self, name: &str) {
+        for hooks in &mut self.phases {
+            hooks.retain(|h| h.name != name);
+        }
+    }
+}
+
+/// How a phase with a budget or hook timing runs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timed {
+    pub(crate) budget: Option<Duration>,
+    pub(crate) record: bool,
+}
+
+/// Refuses controls that cannot work, and warns of a hook that fails open.
+pub(crate) fn check_controls(hook: &Hook) -> Result<(), ConfigError> {
+    if hook.options.mode == HookMode::Shadow && !hook.phase.can_reject() {
+        return Err(ConfigError::ShadowAfterTheFact {
+            hook: hook.name.to_string(),
+            phase: hook.phase,
+        });
+    }
+    if hook.options.timeout.is_some() && !hook.call.is_async() {
+        return Err(ConfigError::TimeoutOnSyncHook(hook.name.to_string()));
+    }
+    if hook.phase.can_reject() && hook.options.on_error == Some(ErrorPolicy::Log) {
+        tracing::warn!(
+            phase = hook.phase.as_str(),
+            hook = &*hook.name,
+            "auth hooks: `on_error = log` is fail-open: when this hook returns an error the {} goes on (a panic, a timeout or a reject still stops it)",
+            hook.phase
+        );
+    }
+    Ok(())
 }
 
 impl std::fmt::Debug for AuthHookRegistry {

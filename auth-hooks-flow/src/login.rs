@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::builtin::{unmet_requirement, MissingExtension};
 use crate::hook_fields::HookFields;
+use crate::random::{hex, random_bytes};
 use crate::undo::{Created, Pending};
 use crate::{
     AuthBackend, AuthOutcome, AuthenticatedUser, Credentials, LoginError, NewSession,
@@ -131,10 +132,16 @@ impl AuthFlow {
     /// A context builder with the request, the backend's name and every extension the
     /// flow attaches (`Arc<SessionManager>`, `Arc<TokenManager>`, and the
     /// application's own, such as the built-in hooks' [`Lockout`](crate::builtin::lockout::Lockout)).
+    ///
+    /// Each call starts an attempt: a random id (64 bits, hex) every phase of it shares.
     pub(crate) fn context(&self, request: RequestMeta) -> AuthHookContextBuilder {
         let mut builder = AuthHookContext::builder()
             .request(request)
             .auth_backend(self.backend_name.clone());
+        // An id for logs, not a secret: a failed RNG leaves the attempt without one.
+        if let Ok(bytes) = random_bytes::<8>() {
+            builder = builder.attempt_id(hex(&bytes));
+        }
         if let Some(sessions) = &self.sessions {
             builder = builder.extension(Arc::clone(sessions));
         }

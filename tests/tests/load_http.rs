@@ -281,6 +281,8 @@ fn fixture(hooks: AuthHookRegistry) -> Fixture {
     let options = FixtureOptions {
         lockout: false,
         hash_queue: Some(HASH_QUEUE),
+        // The attempt number the hooks count by: not a field hooks see unless allowed.
+        hook_fields: vec!["attempt"],
         ..FixtureOptions::default()
     };
     let fixture = Fixture::with(hooks, options.clone());

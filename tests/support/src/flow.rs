@@ -57,6 +57,9 @@ pub struct FixtureOptions {
     pub session_keys: Option<KeyRing<SessionKey>>,
     /// Replaces the JWT keys (one fixed HS256 key by default).
     pub jwt_keys: Option<KeyRing<JwtKeys>>,
+    /// Credential fields hooks may see besides the login name
+    /// ([`AuthFlowBuilder::hook_fields`](auth_hooks_flow::AuthFlowBuilder::hook_fields)).
+    pub hook_fields: Vec<&'static str>,
 }
 
 impl Default for FixtureOptions {
@@ -72,6 +75,7 @@ impl Default for FixtureOptions {
             attempt_store: None,
             session_keys: None,
             jwt_keys: None,
+            hook_fields: Vec::new(),
         }
     }
 }
@@ -108,7 +112,9 @@ impl Fixture {
         if let Some(queue) = options.hash_queue {
             backend = backend.hash_queue(queue);
         }
-        let mut builder = AuthFlow::builder(backend.build()).hooks(hooks);
+        let mut builder = AuthFlow::builder(backend.build())
+            .hooks(hooks)
+            .hook_fields(options.hook_fields.iter().copied());
         if options.sessions {
             let store = options
                 .session_store

@@ -66,7 +66,8 @@ impl Future for Guarded<'_> {
     }
 }
 
-fn panic_message(payload: &(dyn Any + Send)) -> String {
+/// The message of a panic's payload.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())

@@ -162,6 +162,10 @@ mod token_meta;
 #[path = "private.rs"]
 pub mod __private;
 
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
+
 pub use auth_hooks_macros::{
     before_authenticate, before_login, before_register, on_login, on_login_failed, on_logout,
     on_password_change, on_refresh, on_register,

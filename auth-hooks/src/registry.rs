@@ -288,6 +288,12 @@ impl AuthHookRegistry {
         &self.phases[phase.index()]
     }
 
+    /// The hooks of `phase`, to change in place.
+    #[cfg(feature = "testing")]
+    pub(crate) fn phase_hooks_mut(&mut self, phase: Phase) -> &mut [Hook] {
+        &mut self.phases[phase.index()]
+    }
+
     /// Removes the hook `name` of `phase` (in a test: the real mailer of an activated
     /// registry); `false` if there is none.
     pub fn remove(&mut self, phase: Phase, name: &str) -> bool {

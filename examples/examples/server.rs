@@ -37,6 +37,12 @@
 //!
 //! `AUTH_HOOKS_POLICIES='{"on_login": "raise"}'` sets the hooks' error policies; a bad
 //! phase or value stops the start with a message naming it.
+//! `AUTH_HOOKS_OVERRIDES='{"shadow_block_curl": {"mode": "enforce"}}'` changes one hook's
+//! `mode`, `on_error`, `enabled` or `timeout_ms` by name; an unknown name or value
+//! stops the start, naming it.
+//!
+//! `/admin/hooks` (signed in as ada) lists every hook with its phase, priority,
+//! `file:line`, mode, policy, breaker and live counts (`/admin/hooks.json` as JSON).
 //!
 //! `AUTH_HOOKS_DEMO_EXIT_AFTER=<seconds>` stops the server after that long (for CI).
 
@@ -45,8 +51,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use auth_hooks::HookPolicies;
-use auth_hooks_axum::{routes, AuthState, Registration, WebConfig};
+use auth_hooks::{HookOverrides, HookPolicies};
+use auth_hooks_axum::{routes, security_headers, AuthState, Registration, WebConfig};
 use auth_hooks_flow::builtin::ip_throttle::IpThrottle;
 use auth_hooks_flow::builtin::lockout::Lockout;
 use auth_hooks_flow::{
@@ -54,6 +60,7 @@ use auth_hooks_flow::{
     SessionConfig, SessionKey, SessionManager, TokenManager,
 };
 use auth_hooks_sqlite::SqliteStore;
+use axum::middleware::map_response_with_state;
 use axum::response::Redirect;
 use axum::routing::get;
 use axum::Router;
@@ -61,7 +68,8 @@ use axum::Router;
 /// The demo's own hooks.
 mod security {
     use auth_hooks::{
-        before_login, on_login, on_password_change, on_register, AuthHookContext, AuthHookReject,
+        before_authenticate, before_login, on_login, on_password_change, on_register,
+        AuthHookContext, AuthHookReject,
     };
     use auth_hooks_flow::{ClaimError, PasswordAccount, SessionEnricher, TokenClaims};
 
@@ -84,6 +92,19 @@ mod security {
         match TokenClaims::of(ctx) {
             Some(claims) => claims.insert("tenant", "demo"),
             None => Ok(()),
+        }
+    }
+
+    /// A deny rule on trial (`mode = "shadow"`): it would refuse logins from curl; it
+    /// only logs and counts them ("would deny" on `/admin/hooks`).
+    #[before_authenticate(name = "shadow_block_curl", mode = "shadow")]
+    pub fn shadow_block_curl(ctx: &AuthHookContext) -> Result<(), AuthHookReject> {
+        let agent = ctx.request().and_then(|r| r.user_agent.as_deref());
+        match agent {
+            Some(agent) if agent.starts_with("curl/") => {
+                Err(AuthHookReject::new("Logins from scripts are not allowed."))
+            }
+            _ => Ok(()),
         }
     }
 
@@ -181,6 +202,123 @@ fn policies() -> Result<HookPolicies, String> {
     }
 }
 
+/// Per-hook changes from `AUTH_HOOKS_OVERRIDES` (JSON keyed by hook name, as `/admin/hooks`
+/// lists them), or none.
+fn overrides() -> Result<HookOverrides, String> {
+    match std::env::var("AUTH_HOOKS_OVERRIDES") {
+        Ok(json) => serde_json::from_str(&json)
+            .map_err(|e| format!("AUTH_HOOKS_OVERRIDES is not valid: {e}")),
+        Err(_) => Ok(HookOverrides::new()),
+    }
+}
+
+/// `/admin/hooks`: every hook with its place, controls and live counts, for the demo's
+/// admin (ada) only.
+mod admin {
+    use auth_hooks::{AuthHookRegistry, BreakerState, HookStats, Phase};
+    use auth_hooks_axum::{AuthState, LoginRequired};
+    use auth_hooks_flow::PasswordAccount;
+    use axum::extract::State;
+    use axum::http::StatusCode;
+    use axum::response::{Html, IntoResponse, Json, Response};
+    use maud::{html, Markup, DOCTYPE};
+    use serde_json::json;
+
+    /// The demo's admins, by login name.
+    const ADMINS: &[&str] = &["ada"];
+
+    /// `Some(403)` unless the request's user is an admin.
+    fn refused(user: &auth_hooks_axum::CurrentUser) -> Option<Response> {
+        let admin = user
+            .user::<PasswordAccount>()
+            .is_some_and(|a| ADMINS.contains(&a.login.as_str()));
+        (!admin).then(|| {
+            (
+                StatusCode::FORBIDDEN,
+                "The hooks page is for the demo's admin.",
+            )
+                .into_response()
+        })
+    }
+
+    /// The page.
+    pub async fn hooks_page(
+        LoginRequired(user): LoginRequired,
+        State(state): State<AuthState>,
+    ) -> Response {
+        if let Some(refused) = refused(&user) {
+            return refused;
+        }
+        let hooks = state.flow().hooks();
+        Html(page(hooks, &hooks.stats()).into_string()).into_response()
+    }
+
+    /// The same as JSON: the inspection list and the live counts.
+    pub async fn hooks_json(
+        LoginRequired(user): LoginRequired,
+        State(state): State<AuthState>,
+    ) -> Response {
+        if let Some(refused) = refused(&user) {
+            return refused;
+        }
+        let hooks = state.flow().hooks();
+        let list: Vec<_> = Phase::ALL
+            .into_iter()
+            .flat_map(|p| hooks.hooks(p))
+            .collect();
+        Json(json!({ "hooks": list, "stats": hooks.stats() })).into_response()
+    }
+
+    fn breaker(state: Option<BreakerState>) -> String {
+        match state {
+            None => "-".into(),
+            Some(BreakerState::Closed { failures }) => format!("closed ({failures} failing)"),
+            Some(BreakerState::Open { probe_in_ms }) => format!("open, probes in {probe_in_ms} ms"),
+            Some(BreakerState::HalfOpen) => "half-open".into(),
+        }
+    }
+
+    fn page(hooks: &AuthHookRegistry, stats: &[HookStats]) -> Markup {
+        let policies = hooks.policies();
+        html! {
+            (DOCTYPE)
+            html lang="en" {
+                head { meta charset="utf-8"; title { "Auth hooks" } }
+                body {
+                    h1 { "Auth hooks" }
+                    p { "Live counts since the start. " a href="/admin/hooks.json" { "JSON" } }
+                    table id="hooks" border="1" cellpadding="4" {
+                        tr {
+                            th { "phase" } th { "hook" } th { "priority" } th { "declared at" }
+                            th { "mode" } th { "policy" } th { "breaker" } th { "calls" }
+                            th { "passes" } th { "rejects" } th { "failures" } th { "timeouts" }
+                            th { "would deny" } th { "would fail" } th { "breaker opens" }
+                        }
+                        @for phase in Phase::ALL {
+                            @for (info, stat) in hooks.hooks(phase).iter().zip(stats.iter().filter(|s| s.phase == phase)) {
+                                tr {
+                                    td { (phase) }
+                                    td { code { (info.name) } }
+                                    td { (info.priority) }
+                                    td { (info.file) ":" (info.line) }
+                                    td { (info.mode) }
+                                    td { (info.on_error.unwrap_or(policies.get(phase))) }
+                                    td { (breaker(stat.breaker)) }
+                                    td { (stat.calls) } td { (stat.passes) } td { (stat.rejects) }
+                                    td { (stat.failures) } td { (stat.timeouts) }
+                                    td { (stat.would_deny) } td { (stat.would_fail) }
+                                    td { (stat.breaker_opens) }
+                                }
+                            }
+                        }
+                    }
+                    p { a href="/me" { "Back to your account" } }
+                }
+            }
+        }
+    }
+}
+
 /// The session keys and the JWT keys, each ring in the order of the secrets.
 struct Keys {
     sessions: KeyRing<SessionKey>,
@@ -250,6 +388,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         auth_hooks_flow::builtin::revoke_other_sessions,
     )?
     .with_policies(policies()?);
+    let mut hooks = hooks;
+    hooks.apply_overrides(&overrides()?)?;
+    // Durations on /admin/hooks: two clock reads a hook, fine for a demo.
+    hooks.time_hooks(true);
 
     let hasher = PasswordHasher::owasp();
     let keys = keys()?;
@@ -276,17 +418,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .extension(Lockout::new(store))
         .build()?;
 
+    let state = AuthState::new(
+        flow,
+        // Plain HTTP on 127.0.0.1: `http://` origins, the cookie named `session`,
+        // no HSTS. Behind TLS, leave `https` at its default (true).
+        WebConfig::default()
+            .https(false)
+            .registration(Registration::Open)
+            .me_shows_session_data(true),
+    );
+    let admin = Router::new()
+        .route("/admin/hooks", get(admin::hooks_page))
+        .route("/admin/hooks.json", get(admin::hooks_json))
+        .layer(map_response_with_state(state.clone(), security_headers))
+        .with_state(state.clone());
     let app = Router::new()
         .route("/", get(|| async { Redirect::to("/me") }))
-        .merge(routes(AuthState::new(
-            flow,
-            // Plain HTTP on 127.0.0.1: `http://` origins, the cookie named `session`,
-            // no HSTS. Behind TLS, leave `https` at its default (true).
-            WebConfig::default()
-                .https(false)
-                .registration(Registration::Open)
-                .me_shows_session_data(true),
-        )));
+        .merge(admin)
+        .merge(routes(state));
 
     let port = match std::env::var("PORT") {
         Ok(port) => port

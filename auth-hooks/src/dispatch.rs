@@ -45,12 +45,15 @@ impl AuthHookRegistry {
     /// executor, a single-threaded one included). Dropping the returned future cancels
     /// the running hook and runs no further ones.
     pub async fn run(&self, phase: Phase, ctx: &AuthHookContext) -> Result<(), AuthHookError> {
+        let mut hooks = self.phase_hooks(phase);
+        if hooks.is_empty() {
+            return Ok(());
+        }
         let policy = self.policies().get(phase);
         bump(&self.live.runs[phase.index()]);
         if let Some(timed) = self.timed(phase) {
             return self.run_timed(phase, policy, timed, ctx).await;
         }
-        let mut hooks = self.phase_hooks(phase);
         // Plain sync fns, the common kind, run in a tight loop outside this future's
         // state machine; it stops at any other hook, which runs here.
         while let Some((hook, rest)) = run_sync_fns(phase, policy, hooks, ctx)? {
@@ -74,12 +77,15 @@ impl AuthHookRegistry {
     /// caught and handled as a failure under the policy. Do not call this from async
     /// code: it blocks the thread.
     pub fn run_blocking(&self, phase: Phase, ctx: &AuthHookContext) -> Result<(), AuthHookError> {
+        let mut hooks = self.phase_hooks(phase);
+        if hooks.is_empty() {
+            return Ok(());
+        }
         let policy = self.policies().get(phase);
         bump(&self.live.runs[phase.index()]);
         if let Some(timed) = self.timed(phase) {
             return block_on(self.run_timed(phase, policy, timed, ctx));
         }
-        let mut hooks = self.phase_hooks(phase);
         while let Some((hook, rest)) = run_sync_fns(phase, policy, hooks, ctx)? {
             if hook.call.is_async() {
                 block_on(self.run_async(phase, policy, hook, ctx, None, false))?;

@@ -50,6 +50,17 @@ pub trait AttemptStore: Send + Sync {
 
     /// Forgets windows and locks that ended before `now`; returns how many entries went.
     async fn remove_expired(&self, now: SystemTime) -> Result<usize, StoreError>;
+
+    /// Forgets ended windows and locks, at most `limit` of them if the store can bound
+    /// it, else all; returns how many (see [`Sweeper`](crate::Sweeper)).
+    async fn remove_expired_at_most(
+        &self,
+        now: SystemTime,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        let _ = limit;
+        self.remove_expired(now).await
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -140,11 +151,17 @@ impl AttemptStore for MemoryAttemptStore {
     }
 
     async fn remove_expired(&self, now: SystemTime) -> Result<usize, StoreError> {
+        self.remove_expired_at_most(now, usize::MAX).await
+    }
+
+    async fn remove_expired_at_most(
+        &self,
+        now: SystemTime,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
         let mut entries = self.lock_map()?;
-        let before = entries.len();
-        entries.retain(|_, e| {
-            e.window_end.is_some_and(|end| now < end) || e.locked_until.is_some_and(|u| now < u)
-        });
-        Ok(before - entries.len())
+        Ok(crate::expiry::remove_at_most(&mut entries, limit, |e| {
+            !(e.window_end.is_some_and(|end| now < end) || e.locked_until.is_some_and(|u| now < u))
+        }))
     }
 }

@@ -27,6 +27,17 @@ pub trait JtiBlocklist: Send + Sync {
 
     /// Forgets entries whose end has passed at `now`; returns how many.
     async fn remove_expired(&self, now: SystemTime) -> Result<usize, StoreError>;
+
+    /// Forgets ended entries, at most `limit` of them if the store can bound it, else
+    /// all; returns how many (see [`Sweeper`](crate::Sweeper)).
+    async fn remove_expired_at_most(
+        &self,
+        now: SystemTime,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        let _ = limit;
+        self.remove_expired(now).await
+    }
 }
 
 /// A blocklist in a `HashMap` behind a mutex: for tests and single-process apps.
@@ -79,9 +90,17 @@ impl JtiBlocklist for MemoryJtiBlocklist {
     }
 
     async fn remove_expired(&self, now: SystemTime) -> Result<usize, StoreError> {
+        self.remove_expired_at_most(now, usize::MAX).await
+    }
+
+    async fn remove_expired_at_most(
+        &self,
+        now: SystemTime,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
         let mut entries = self.lock()?;
-        let before = entries.len();
-        entries.retain(|_, end| now < *end);
-        Ok(before - entries.len())
+        Ok(crate::expiry::remove_at_most(&mut entries, limit, |end| {
+            now >= *end
+        }))
     }
 }

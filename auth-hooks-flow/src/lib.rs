@@ -66,6 +66,7 @@ mod clock;
 mod credentials;
 mod custom_claims;
 mod error;
+mod expiry;
 mod hash_pool;
 mod hook_fields;
 mod key;
@@ -82,6 +83,7 @@ mod session;
 mod session_data;
 mod session_store;
 mod store;
+mod sweeper;
 mod token;
 mod undo;
 mod users;
@@ -116,6 +118,7 @@ pub use session::{
 pub use session_data::{SessionData, SessionEnricher};
 pub use session_store::{MemorySessionStore, SessionRecord, SessionStore};
 pub use store::StoreError;
+pub use sweeper::{Sweeper, Swept};
 pub use token::{
     BearerToken, Claims, IssuedToken, JwtKeys, TokenConfig, TokenError, TokenManager, TokenPair,
 };

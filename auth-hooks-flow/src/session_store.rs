@@ -109,6 +109,18 @@ pub trait SessionStore: Send + Sync {
 
     /// Removes every session that is no longer live at `now`; returns how many.
     async fn remove_expired(&self, now: SystemTime) -> Result<usize, StoreError>;
+
+    /// Removes sessions no longer live at `now`, at most `limit` of them if the store
+    /// can bound it (one short statement or lock), else all; returns how many. The
+    /// [`Sweeper`](crate::Sweeper) calls it until fewer than `limit` come back.
+    async fn remove_expired_at_most(
+        &self,
+        now: SystemTime,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        let _ = limit;
+        self.remove_expired(now).await
+    }
 }
 
 /// Sessions in a `HashMap` behind a mutex: for tests, examples and single-process apps.
@@ -226,9 +238,17 @@ impl SessionStore for MemorySessionStore {
     }
 
     async fn remove_expired(&self, now: SystemTime) -> Result<usize, StoreError> {
+        self.remove_expired_at_most(now, usize::MAX).await
+    }
+
+    async fn remove_expired_at_most(
+        &self,
+        now: SystemTime,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
         let mut sessions = self.lock()?;
-        let before = sessions.len();
-        sessions.retain(|_, r| r.is_live(now));
-        Ok(before - sessions.len())
+        Ok(crate::expiry::remove_at_most(&mut sessions, limit, |r| {
+            !r.is_live(now)
+        }))
     }
 }

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 use auth_hooks_flow::async_trait;
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
-use super::SqliteStore;
+use super::{sql_limit, SqliteStore};
 use auth_hooks_flow::timestamp::{checked_end, from_unix_nanos, to_unix_nanos};
 use auth_hooks_flow::{AttemptStore, StoreError};
 
@@ -119,13 +119,24 @@ impl AttemptStore for SqliteStore {
     }
 
     async fn remove_expired(&self, now: SystemTime) -> Result<usize, StoreError> {
+        self.remove_expired_at_most(now, usize::MAX).await
+    }
+
+    async fn remove_expired_at_most(
+        &self,
+        now: SystemTime,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
         let now = to_unix_nanos(now)?;
+        let limit = sql_limit(limit);
         self.call("remove ended failure windows and locks", move |conn| {
             conn.execute(
-                "DELETE FROM auth_attempts
-                 WHERE (window_end IS NULL OR window_end <= ?1)
-                   AND (locked_until IS NULL OR locked_until <= ?1)",
-                [now],
+                "DELETE FROM auth_attempts WHERE key IN (
+                     SELECT key FROM auth_attempts
+                     WHERE (window_end IS NULL OR window_end <= ?1)
+                       AND (locked_until IS NULL OR locked_until <= ?1)
+                     LIMIT ?2)",
+                [now, limit],
             )
         })
         .await

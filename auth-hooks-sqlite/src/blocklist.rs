@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use auth_hooks_flow::async_trait;
 use rusqlite::{params, TransactionBehavior};
 
-use super::SqliteStore;
+use super::{sql_limit, SqliteStore};
 use auth_hooks_flow::timestamp::to_unix_nanos;
 use auth_hooks_flow::{JtiBlocklist, StoreError};
 
@@ -46,9 +46,22 @@ impl JtiBlocklist for SqliteStore {
     }
 
     async fn remove_expired(&self, now: SystemTime) -> Result<usize, StoreError> {
+        self.remove_expired_at_most(now, usize::MAX).await
+    }
+
+    async fn remove_expired_at_most(
+        &self,
+        now: SystemTime,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
         let now = to_unix_nanos(now)?;
+        let limit = sql_limit(limit);
         self.call("remove expired blocklist entries", move |conn| {
-            conn.execute("DELETE FROM auth_jti_blocklist WHERE until <= ?1", [now])
+            conn.execute(
+                "DELETE FROM auth_jti_blocklist WHERE key IN (
+                     SELECT key FROM auth_jti_blocklist WHERE until <= ?1 LIMIT ?2)",
+                [now, limit],
+            )
         })
         .await
     }

@@ -25,6 +25,11 @@ use auth_hooks_flow::StoreError;
 
 pub use migrations::SCHEMA_VERSION;
 
+/// A row limit as SQLite takes it (`usize::MAX`: no limit in practice).
+pub(crate) fn sql_limit(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
 /// Sessions, the JTI blocklist, failure counters and users in one SQLite database, a
 /// file or in memory: the embedded default, for an application running as one process
 /// (or a few on one machine sharing the file).

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use auth_hooks_flow::async_trait;
 use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 
-use super::SqliteStore;
+use super::{sql_limit, SqliteStore};
 use auth_hooks_flow::timestamp::{from_unix_nanos, to_unix_nanos};
 use auth_hooks_flow::{SessionData, SessionRecord, SessionStore, StoreError};
 
@@ -196,11 +196,22 @@ impl SessionStore for SqliteStore {
     }
 
     async fn remove_expired(&self, now: SystemTime) -> Result<usize, StoreError> {
+        self.remove_expired_at_most(now, usize::MAX).await
+    }
+
+    async fn remove_expired_at_most(
+        &self,
+        now: SystemTime,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
         let now = to_unix_nanos(now)?;
+        let limit = sql_limit(limit);
         self.call("remove expired sessions", move |conn| {
             conn.execute(
-                "DELETE FROM auth_sessions WHERE min(expires_at, idle_expires_at) <= ?1",
-                [now],
+                "DELETE FROM auth_sessions WHERE id_hash IN (
+                     SELECT id_hash FROM auth_sessions
+                     WHERE min(expires_at, idle_expires_at) <= ?1 LIMIT ?2)",
+                [now, limit],
             )
         })
         .await

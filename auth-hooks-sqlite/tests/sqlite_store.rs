@@ -362,3 +362,52 @@ fn the_store_works_without_a_tokio_runtime_and_shows_no_secrets() {
         r#"SqliteStore { location: ":memory:", .. }"#
     );
 }
+
+#[tokio::test]
+async fn expired_entries_go_a_bounded_batch_at_a_time() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let now = SystemTime::now();
+    for i in 0..5 {
+        let ended = now - Duration::from_secs(1);
+        JtiBlocklist::block(&store, &format!("gone-{i}"), ended)
+            .await
+            .unwrap();
+        AttemptStore::record_failure(
+            &store,
+            &format!("old-{i}"),
+            ended - Duration::from_secs(10),
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+    }
+    JtiBlocklist::block(&store, "kept", now + Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(
+        JtiBlocklist::remove_expired_at_most(&store, now, 2)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        JtiBlocklist::remove_expired_at_most(&store, now, 2)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        JtiBlocklist::remove_expired_at_most(&store, now, 2)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(JtiBlocklist::is_blocked(&store, "kept", now).await.unwrap());
+    assert_eq!(
+        AttemptStore::remove_expired_at_most(&store, now, 3)
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(AttemptStore::remove_expired(&store, now).await.unwrap(), 2);
+}

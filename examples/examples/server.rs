@@ -56,7 +56,7 @@ use auth_hooks_axum::{routes, security_headers, AuthState, Registration, WebConf
 use auth_hooks_flow::builtin::ip_throttle::IpThrottle;
 use auth_hooks_flow::builtin::lockout::Lockout;
 use auth_hooks_flow::{
-    derive_key, AuthFlow, JwtKeys, KeyRing, PasswordBackend, PasswordHasher, PasswordUser,
+    derive_key, AuthFlow, Sweeper, JwtKeys, KeyRing, PasswordBackend, PasswordHasher, PasswordUser,
     SessionConfig, SessionKey, SessionManager, TokenManager,
 };
 use auth_hooks_sqlite::SqliteStore;
@@ -415,8 +415,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .tokens(TokenManager::new(keys.tokens, store.clone()))
         .extension(IpThrottle::new(store.clone()))
-        .extension(Lockout::new(store))
+        .extension(Lockout::new(store.clone()))
         .build()?;
+    // Expired sessions, blocklist entries and failure counters go every 5 minutes, a
+    // thousand rows at a time.
+    let _sweeping = Sweeper::new(&flow).attempts(store).spawn();
 
     let state = AuthState::new(
         flow,

@@ -10,6 +10,8 @@ use crate::block_on::block_on;
 use crate::guard::{catch_panic, guard_future, panicked, Outcome};
 use crate::hook::{Call, Hook};
 use crate::LogSafe;
+mod resume;
+
 use crate::{
     AuthHookContext, AuthHookError, AuthHookExecutionError, AuthHookRegistry, ErrorPolicy,
     HookError, HookFailure, Phase,
@@ -261,6 +263,12 @@ fn settle_unsuccessful(
             return Ok(());
         }
         Ok(Err(HookError::Failed(error))) => HookFailure::Error(error),
+        Ok(Err(HookError::Challenge(challenge))) => {
+            match resume::challenged(phase, hook, challenge) {
+                Ok(challenged) => return Err(challenged),
+                Err(misplaced) => misplaced,
+            }
+        }
         Err(failure) => failure,
     };
     match policy {

@@ -131,6 +131,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod block_on;
+mod challenge;
 mod context;
 mod dispatch;
 mod error;
@@ -159,6 +160,7 @@ pub use auth_hooks_macros::{
     on_password_change, on_refresh, on_register,
 };
 
+pub use challenge::AuthHookChallenge;
 pub use context::{AuthHookContext, AuthHookContextBuilder};
 pub use error::{AuthHookError, AuthHookExecutionError, ConfigError, HookFailure, ReadyError};
 pub use hook::{HookInfo, HookOptions};

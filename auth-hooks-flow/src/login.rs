@@ -128,6 +128,11 @@ impl AuthFlow {
         self.tokens.as_ref()
     }
 
+    /// The second-factor service, if logins may be challenged.
+    pub fn second_factor(&self) -> Option<&SecondFactor> {
+        self.second_factor.as_ref()
+    }
+
     /// The backend.
     pub fn backend(&self) -> &Arc<dyn AuthBackend> {
         &self.backend

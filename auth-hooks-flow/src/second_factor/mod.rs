@@ -6,7 +6,7 @@
 //! secret) stops the login before any session or token exists. The login answers
 //! [`LoginError::SecondFactorRequired`](crate::LoginError::SecondFactorRequired): the
 //! factor and a [`Continuation`], 256 random bits kept only as a keyed hash, bound to
-//! the user and to where the login stopped, live 5 minutes. [`AuthFlow::resume_login`]
+//! the user and to where the login stopped, live 5 minutes. [`AuthFlow::resume_login`](crate::AuthFlow::resume_login)
 //! with it and a code runs the gate (`before_authenticate`: the lockout and IP throttle
 //! count the code like a password), checks the code (a TOTP code is accepted once:
 //! its time step is spent atomically; a recovery code is spent atomically), then the

@@ -166,7 +166,7 @@ fn parse_json(bytes: &[u8]) -> Result<Map<String, Value>, WebError> {
 }
 
 /// The fields a login, registration or password change body may carry by name.
-const KNOWN_FIELDS: [&str; 8] = [
+const KNOWN_FIELDS: [&str; 10] = [
     "username",
     "email",
     "login",
@@ -175,6 +175,8 @@ const KNOWN_FIELDS: [&str; 8] = [
     "next",
     "current_password",
     "new_password",
+    "continuation",
+    "code",
 ];
 
 fn parse_form(bytes: &[u8]) -> Result<Map<String, Value>, WebError> {
@@ -198,7 +200,7 @@ fn parse_form(bytes: &[u8]) -> Result<Map<String, Value>, WebError> {
 }
 
 /// A checkbox or boolean: `true`, `"on"`, `"true"`, `"1"`, `"yes"` and their opposites.
-fn flag(value: &Value) -> Option<bool> {
+pub(crate) fn flag(value: &Value) -> Option<bool> {
     match value {
         Value::Bool(b) => Some(*b),
         Value::String(s) => match s.to_ascii_lowercase().as_str() {

@@ -52,6 +52,8 @@ struct Paths {
     refresh: Cow<'static, str>,
     register: Cow<'static, str>,
     password: Cow<'static, str>,
+    login_second_factor: Cow<'static, str>,
+    second_factor: Cow<'static, str>,
     home: Cow<'static, str>,
 }
 
@@ -71,6 +73,8 @@ impl Default for WebConfig {
                 refresh: "/refresh".into(),
                 register: "/register".into(),
                 password: "/password".into(),
+                login_second_factor: "/login/second-factor".into(),
+                second_factor: "/second-factor".into(),
                 home: "/me".into(),
             },
         }
@@ -199,6 +203,30 @@ impl WebConfig {
     /// The password change path (`/password`).
     pub fn password_path(&self) -> &str {
         &self.paths.password
+    }
+
+    /// Where a challenged login sends its code (`/login/second-factor`).
+    pub fn login_second_factor_path(&self) -> &str {
+        &self.paths.login_second_factor
+    }
+
+    /// The second-factor enrollment page (`/second-factor`); starting an enrollment
+    /// posts to it + `/totp`, confirming to + `/totp/confirm`, removing to
+    /// + `/totp/remove`.
+    pub fn second_factor_path(&self) -> &str {
+        &self.paths.second_factor
+    }
+
+    /// Moves the route a challenged login sends its code to.
+    pub fn with_login_second_factor_path(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.paths.login_second_factor = path.into();
+        self
+    }
+
+    /// Moves the second-factor enrollment routes.
+    pub fn with_second_factor_path(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.paths.second_factor = path.into();
+        self
     }
 
     /// Moves the registration route.

@@ -1,6 +1,7 @@
 //! What each flow error answers over HTTP. Details are logged here, once; the client
 //! gets only the status and a safe message.
 
+use auth_hooks_flow::second_factor::SecondFactorError;
 use auth_hooks_flow::{AuthError, LoginError, LogoutError};
 use axum::http::StatusCode;
 
@@ -21,6 +22,8 @@ impl From<LoginError> for WebError {
     /// | `WrongPassword` (password change) | 403 | "The current password is incorrect." |
     /// | `LoginTaken` (a registration that signs in) | 409 | "That username is taken." |
     /// | `Unsupported` (the backend cannot) | 501 | "Not supported here." |
+    /// | `SecondFactorRequired` (the login routes answer it with the continuation instead) | 401 | "A second factor is required." |
+    /// | `InvalidSecondFactor` | 401 | "Invalid or expired code." |
     fn from(error: LoginError) -> Self {
         let error_is_unavailable = error.is_unavailable();
         match error {
@@ -77,10 +80,33 @@ impl From<LoginError> for WebError {
                     error.client_message().to_owned(),
                 )
             }
+            LoginError::SecondFactorRequired { .. } | LoginError::InvalidSecondFactor => {
+                WebError::unauthorized(error.client_message().to_owned())
+            }
             other => {
                 tracing::error!(error = %auth_hooks::LogSafe(&other), "login refused");
                 WebError::new(StatusCode::INTERNAL_SERVER_ERROR, WebError::LOGIN_REJECTED)
             }
+        }
+    }
+}
+
+impl From<SecondFactorError> for WebError {
+    /// A wrong code 422, a state that does not allow the step 409, the gate's refusal
+    /// as a login's, a store outage 503, no second factor configured 404.
+    fn from(error: SecondFactorError) -> Self {
+        let message = error.client_message().to_owned();
+        match error {
+            SecondFactorError::InvalidCode => WebError::unprocessable(message),
+            SecondFactorError::AlreadyEnrolled | SecondFactorError::NotEnrolled => {
+                WebError::new(StatusCode::CONFLICT, message)
+            }
+            SecondFactorError::Refused(error) => error.into(),
+            SecondFactorError::StoreUnavailable(store) => {
+                tracing::error!(error = %auth_hooks::LogSafe(&store), "second factor refused: a store is unavailable");
+                WebError::unavailable()
+            }
+            _ => WebError::new(StatusCode::NOT_FOUND, message),
         }
     }
 }

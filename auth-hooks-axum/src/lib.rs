@@ -52,6 +52,7 @@ pub mod page;
 mod password_body;
 mod request_meta;
 mod routes;
+mod second_factor_body;
 mod security_headers;
 mod state;
 
@@ -66,5 +67,6 @@ pub use guard::{LoginRequired, RedirectIfAuthenticated};
 pub use password_body::PasswordChangeBody;
 pub use request_meta::{request_meta, MAX_USER_AGENT};
 pub use routes::{csrf_guard, routes};
+pub use second_factor_body::SecondFactorBody;
 pub use security_headers::{security_headers, CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SECURITY};
 pub use state::AuthState;

@@ -4,7 +4,7 @@
 //! the [content security policy](crate::security_headers()).
 
 use auth_hooks_flow::SessionData;
-use maud::{html, Markup, DOCTYPE};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use crate::config::Registration;
 use crate::WebConfig;
@@ -177,9 +177,118 @@ pub fn me_page(
                 }
             }
             p { a id="password-link" href=(config.password_path()) { "Change your password" } }
+            p { a id="second-factor-link" href=(config.second_factor_path()) { "Two-step sign-in" } }
             form id="logout" method="post" action=(config.logout_path()) {
                 button type="submit" id="logout-button" { "Sign out" }
             }
+        },
+    )
+}
+
+/// What the code page of a challenged login shows.
+#[derive(Debug, Default, Clone)]
+pub struct SecondFactorPage<'a> {
+    /// An error to show above the form (already client-safe).
+    pub error: Option<&'a str>,
+    /// The continuation, sent back with the code (a hidden field).
+    pub continuation: &'a str,
+    /// A validated `next`, sent back with the form.
+    pub next: Option<&'a str>,
+    /// "Remember me" from the first step.
+    pub remember: bool,
+}
+
+/// The second step of a login: the code from the authenticator app (or a recovery
+/// code), posting to the configured second-factor path.
+pub fn second_factor_page(config: &WebConfig, page: &SecondFactorPage<'_>) -> Markup {
+    layout(
+        "Enter your code",
+        html! {
+            h1 { "Enter your code" }
+            @if let Some(error) = page.error {
+                p.error id="error" role="alert" { (error) }
+            }
+            p { "Open your authenticator app and enter the 6-digit code, or one of your recovery codes." }
+            form id="second-factor" method="post" action=(config.login_second_factor_path()) {
+                input type="hidden" name="continuation" value=(page.continuation);
+                label for="code" { "Code" }
+                input type="text" id="code" name="code" autocomplete="one-time-code" inputmode="numeric" required;
+                @if page.remember {
+                    input type="hidden" name="remember" value="on";
+                }
+                @if let Some(next) = page.next {
+                    input type="hidden" name="next" value=(next);
+                }
+                button type="submit" id="submit" { "Verify" }
+            }
+            p { a href=(config.login_path()) { "Start over" } }
+        },
+    )
+}
+
+/// What the second-factor settings page shows.
+#[derive(Debug, Default, Clone)]
+pub struct TotpPage<'a> {
+    /// An error to show (already client-safe).
+    pub error: Option<&'a str>,
+    /// A notice to show.
+    pub notice: Option<&'a str>,
+    /// Whether an authenticator app is set up.
+    pub enrolled: bool,
+    /// A started enrollment: the `otpauth://` URI, the base32 secret and the QR code.
+    pub setup: Option<(&'a str, &'a str, Option<&'a str>)>,
+    /// Recovery codes just made, shown once.
+    pub recovery_codes: &'a [&'a str],
+}
+
+/// The second-factor settings: set up an authenticator app (a QR code, an inline
+/// `<svg>`, no script), confirm it with a first code, see the recovery codes once, or
+/// remove it with a code.
+pub fn totp_page(config: &WebConfig, page: &TotpPage<'_>) -> Markup {
+    let base = config.second_factor_path();
+    layout(
+        "Two-step sign-in",
+        html! {
+            h1 { "Two-step sign-in" }
+            @if let Some(error) = page.error {
+                p.error id="error" role="alert" { (error) }
+            }
+            @if let Some(notice) = page.notice {
+                p id="notice" role="status" { (notice) }
+            }
+            @if !page.recovery_codes.is_empty() {
+                h2 { "Your recovery codes" }
+                p { "Each works once, instead of a code from the app. Keep them somewhere safe: they are not shown again." }
+                ul id="recovery-codes" {
+                    @for code in page.recovery_codes { li { code { (code) } } }
+                }
+            }
+            @if let Some((uri, secret, qr)) = page.setup {
+                p { "Scan this code with your authenticator app, or type the key by hand, then enter the app's first code." }
+                @if let Some(qr) = qr {
+                    div id="qr" { (PreEscaped(qr)) }
+                }
+                p { "Key: " code id="totp-secret" { (secret) } }
+                p { a id="otpauth" href=(uri) { "Open in an authenticator app" } }
+                form id="confirm" method="post" action=(format!("{base}/totp/confirm")) {
+                    label for="code" { "Code" }
+                    input type="text" id="code" name="code" autocomplete="one-time-code" inputmode="numeric" required;
+                    button type="submit" id="submit" { "Confirm" }
+                }
+            } @else if page.enrolled {
+                p id="status" { "An authenticator app is set up: every sign-in asks for its code." }
+                form id="remove" method="post" action=(format!("{base}/totp/remove")) {
+                    label for="code" { "A code from the app (or a recovery code)" }
+                    input type="text" id="code" name="code" autocomplete="one-time-code" required;
+                    button type="submit" id="submit" { "Remove" }
+                }
+            } @else {
+                p id="status" { "No authenticator app is set up." }
+                form id="start" method="post" action=(format!("{base}/totp")) {
+                    button type="submit" id="submit" { "Set up an authenticator app" }
+                }
+            }
+            p { a href=(config.me_path()) { "Back to your account" } }
         },
     )
 }

@@ -12,6 +12,10 @@ pub const RESERVED_CLAIMS: [&str; 11] = [
     "sub", "exp", "iat", "nbf", "jti", "iss", "aud", "type", "fresh", "fam", "sid",
 ];
 
+/// The claim the flow sets from the login's factors (`["pwd", "otp"]`): carried into
+/// every refreshed pair, set by no hook.
+pub const AMR_CLAIM: &str = "amr";
+
 /// Why a custom claim was refused.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -67,9 +71,10 @@ impl TokenClaims {
         TokenClaims(Arc::new(Mutex::new(claims)))
     }
 
-    /// Sets the claim `name` to `value`; a reserved name is refused.
+    /// Sets the claim `name` to `value`; a reserved name, or [`AMR_CLAIM`] (which the
+    /// flow sets from the factors the login passed), is refused.
     pub fn insert<T: Serialize + ?Sized>(&self, name: &str, value: &T) -> Result<(), ClaimError> {
-        if RESERVED_CLAIMS.contains(&name) {
+        if RESERVED_CLAIMS.contains(&name) || name == AMR_CLAIM {
             return Err(ClaimError::Reserved(name.to_owned()));
         }
         let value = serde_json::to_value(value).map_err(|source| ClaimError::Value {
@@ -80,8 +85,11 @@ impl TokenClaims {
         Ok(())
     }
 
-    /// Removes the claim `name` (one a refresh carried over, say).
+    /// Removes the claim `name` (one a refresh carried over, say; never [`AMR_CLAIM`]).
     pub fn remove(&self, name: &str) -> Option<Value> {
+        if name == AMR_CLAIM {
+            return None;
+        }
         self.lock().remove(name)
     }
 

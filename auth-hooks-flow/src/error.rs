@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::second_factor::Continuation;
 use crate::{BackendError, PasswordRejected, StoreError, TokenError};
 use auth_hooks::{AuthHookError, AuthHookExecutionError, AuthHookReject, HookFailure};
 
@@ -72,6 +73,21 @@ pub enum LoginError {
     /// The backend does not support this (registration, password change).
     #[error("the auth backend does not support {0}")]
     Unsupported(&'static str),
+    /// The password was right and a `before_login` hook requires a second factor:
+    /// nothing was created yet. Answer with the factor and the continuation (HTTP 401),
+    /// then call [`AuthFlow::resume_login`](crate::AuthFlow::resume_login) with it and
+    /// the code. The continuation's `Debug` is redacted and `Display` omits it.
+    #[error("second factor `{factor}` required")]
+    SecondFactorRequired {
+        /// The factor required (`totp`).
+        factor: String,
+        /// The opaque, single-use token to resume the login with (5 minutes).
+        continuation: Continuation,
+    },
+    /// A wrong, replayed or malformed second-factor code, or a continuation that is
+    /// unknown, spent or expired: one answer for all.
+    #[error("invalid second factor or continuation")]
+    InvalidSecondFactor,
 }
 
 impl LoginError {
@@ -81,6 +97,8 @@ impl LoginError {
     pub const WRONG_PASSWORD: &'static str = "The current password is incorrect.";
     /// The message for a taken login name, when a registration signs in right away.
     pub const LOGIN_TAKEN: &'static str = "That username is taken.";
+    /// The message for a wrong code or a spent continuation.
+    pub const INVALID_SECOND_FACTOR: &'static str = "Invalid or expired code.";
 
     /// A backend's error: what the client may be told, the store's detail logged once.
     pub(crate) fn from_backend(error: BackendError, backend: &str) -> Self {
@@ -111,6 +129,8 @@ impl LoginError {
             LoginError::Unsupported(_) => "Not supported here.",
             LoginError::WrongPassword => Self::WRONG_PASSWORD,
             LoginError::LoginTaken => Self::LOGIN_TAKEN,
+            LoginError::SecondFactorRequired { .. } => AuthHookError::SECOND_FACTOR_REQUIRED,
+            LoginError::InvalidSecondFactor => Self::INVALID_SECOND_FACTOR,
         }
     }
 
@@ -151,6 +171,12 @@ impl LoginError {
                 },
             },
             AuthHookError::Failed(failed) => LoginError::HookFailed(failed),
+            // The flow keeps a challenged login waiting (`AuthFlow::finish_login`); a
+            // challenge reaching here has no continuation: refused.
+            AuthHookError::Challenged { hook, .. } => LoginError::Rejected {
+                hook,
+                message: AuthHookReject::DEFAULT_MESSAGE.to_owned(),
+            },
         }
     }
 }
@@ -246,6 +272,12 @@ impl AuthError {
                 retry_after: reject.retry_after(),
             },
             AuthHookError::Failed(failed) => AuthError::HookFailed(failed),
+            // Only before_login challenges: a refresh never does.
+            AuthHookError::Challenged { hook, .. } => AuthError::Rejected {
+                hook,
+                message: AuthHookReject::DEFAULT_MESSAGE.to_owned(),
+                retry_after: None,
+            },
         }
     }
 

@@ -11,6 +11,7 @@
 //! | [`SessionEnricher`], [`SessionData`] | what `on_login` hooks keep with the session, typed, in every store |
 //! | [`TokenClaims`] | custom claims hooks add to a login's tokens, kept across refreshes |
 //! | [`KeyRing`], [`derive_key`] | key rotation (the first key signs, every key verifies; tokens carry a `kid`), per-purpose keys from one secret |
+//! | [`second_factor`] | TOTP and recovery codes a `before_login` hook requires: a challenge, a continuation, [`AuthFlow::resume_login`], enrollment |
 //! | [`builtin`] | audit, lockout, IP throttle, revoke other sessions: hooks activated with `ready!` |
 //! | [`testing`] (feature `testing`) | the conformance suite every store must pass |
 //!
@@ -79,6 +80,7 @@ mod password_policy;
 mod random;
 mod refresh;
 mod register;
+pub mod second_factor;
 mod session;
 mod session_data;
 mod session_store;
@@ -103,7 +105,7 @@ pub use backend::{
 pub use blocklist::{JtiBlocklist, MemoryJtiBlocklist};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use credentials::{Credentials, NotAnObject};
-pub use custom_claims::{ClaimError, TokenClaims, RESERVED_CLAIMS};
+pub use custom_claims::{ClaimError, TokenClaims, AMR_CLAIM, RESERVED_CLAIMS};
 pub use error::{AuthError, LoginError, LogoutError};
 pub use key::{derive_key, KeyError, KeyRing, MIN_SECRET_LEN};
 pub use login::{AuthFlow, AuthFlowBuilder, FlowConfigError, LoginOptions, LoginSuccess};

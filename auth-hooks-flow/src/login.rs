@@ -8,13 +8,15 @@ use std::sync::Arc;
 use crate::builtin::{unmet_requirement, MissingExtension};
 use crate::hook_fields::HookFields;
 use crate::random::{hex, random_bytes};
+use crate::second_factor::{SecondFactor, AMR_PASSWORD};
 use crate::undo::{Created, Pending};
 use crate::{
     AuthBackend, AuthOutcome, AuthenticatedUser, Credentials, LoginError, NewSession,
     SessionEnricher, SessionId, SessionManager, StoreError, TokenClaims, TokenManager, TokenPair,
 };
 use auth_hooks::{
-    AuthHookContext, AuthHookContextBuilder, AuthHookRegistry, Phase, RequestMeta, Sanitizer,
+    AuthHookContext, AuthHookContextBuilder, AuthHookError, AuthHookRegistry, Phase, RequestMeta,
+    Sanitizer,
 };
 use serde_json::{Map, Value};
 
@@ -35,6 +37,8 @@ pub struct AuthFlow {
     extensions: Vec<Extension>,
     /// What of the credentials hooks see.
     pub(crate) hook_fields: HookFields,
+    /// Second factors, when the flow challenges logins.
+    pub(crate) second_factor: Option<SecondFactor>,
 }
 
 /// Builds an [`AuthFlow`].
@@ -104,6 +108,7 @@ impl AuthFlow {
                 tokens: None,
                 extensions: Vec::new(),
                 hook_fields: HookFields::default(),
+                second_factor: None,
             },
             extension_types: Vec::new(),
         }
@@ -122,6 +127,11 @@ impl AuthFlow {
     /// The token manager, if the flow has tokens.
     pub fn tokens(&self) -> Option<&Arc<TokenManager>> {
         self.tokens.as_ref()
+    }
+
+    /// The second-factor service, if logins may be challenged.
+    pub fn second_factor(&self) -> Option<&SecondFactor> {
+        self.second_factor.as_ref()
     }
 
     /// The backend.
@@ -248,23 +258,70 @@ impl AuthFlow {
         user: AuthenticatedUser,
         options: &LoginOptions,
     ) -> Result<LoginSuccess, LoginError> {
+        let amr = vec![self.first_factor()];
         // The gate's context is not needed any more: moved, not copied.
-        let mut ctx = base.into_builder().user_id(user.id.clone());
+        let (authenticated, claims) = self.authenticated_context(base.into_builder(), &user, &amr);
+        let ran = self.hooks.run(Phase::BeforeLogin, &authenticated).await;
+        self.finish_login(ran, authenticated, user, options, claims, amr)
+            .await
+    }
+
+    /// The `amr` value of the backend's factor: `pwd` for passwords.
+    fn first_factor(&self) -> String {
+        match &*self.backend_name {
+            "password" => AMR_PASSWORD.to_owned(),
+            other => other.to_owned(),
+        }
+    }
+
+    /// The context of `before_login`: the user, the factors passed so far (metadata
+    /// `amr`), and the claims hooks may add to the tokens about to be issued.
+    pub(crate) fn authenticated_context(
+        &self,
+        ctx: AuthHookContextBuilder,
+        user: &AuthenticatedUser,
+        amr: &[String],
+    ) -> (AuthHookContext, Option<TokenClaims>) {
+        let mut ctx = ctx.user_id(user.id.clone()).metadata("amr", amr.to_vec());
         if let Some(shared) = user.shared_user() {
             ctx = ctx.shared_user(shared);
         }
-        // before_login may add claims to the tokens about to be issued.
         let claims = self.tokens.as_ref().map(|_| TokenClaims::default());
         if let Some(claims) = &claims {
             ctx = ctx.extension(claims.clone());
         }
-        let authenticated = ctx.build();
-        if let Err(error) = self.hooks.run(Phase::BeforeLogin, &authenticated).await {
-            let error = LoginError::from_hook(error);
-            tracing::info!(backend = %self.backend_name, user_id = %user.id, error = %auth_hooks::LogSafe(&error), "login denied after authentication");
-            return Err(error);
+        (ctx.build(), claims)
+    }
+
+    /// What `before_login` came to (`ran`), then, if it let the login through, the
+    /// session and tokens and `on_login`. A challenge keeps the login waiting for its
+    /// second factor ([`LoginError::SecondFactorRequired`]).
+    pub(crate) async fn finish_login(
+        &self,
+        ran: Result<(), AuthHookError>,
+        authenticated: AuthHookContext,
+        user: AuthenticatedUser,
+        options: &LoginOptions,
+        claims: Option<TokenClaims>,
+        amr: Vec<String>,
+    ) -> Result<LoginSuccess, LoginError> {
+        match ran {
+            Ok(()) => {}
+            Err(AuthHookError::Challenged { hook, challenge }) => {
+                return Err(self
+                    .challenge(&authenticated, &user, hook, challenge, amr)
+                    .await);
+            }
+            Err(error) => {
+                let error = LoginError::from_hook(error);
+                tracing::info!(backend = %self.backend_name, user_id = %user.id, error = %auth_hooks::LogSafe(&error), "login denied after authentication");
+                return Err(error);
+            }
         }
-        let claims = claims.map(|claims| claims.take()).unwrap_or_default();
+        let mut claims = claims.map(|claims| claims.take()).unwrap_or_default();
+        if self.tokens.is_some() {
+            claims.insert(crate::AMR_CLAIM.to_owned(), Value::from(amr));
+        }
 
         let pending = self
             .create(&user, options.previous_session.as_ref(), &claims)
@@ -385,6 +442,7 @@ impl fmt::Debug for AuthFlow {
             .field("sessions", &self.sessions)
             .field("tokens", &self.tokens)
             .field("extensions", &self.extensions.len())
+            .field("second_factor", &self.second_factor)
             .finish()
     }
 }
@@ -450,6 +508,14 @@ impl AuthFlowBuilder {
     pub fn sanitizer(mut self, sanitizer: Sanitizer) -> Self {
         self.flow.hook_fields.set_sanitizer(sanitizer);
         self
+    }
+
+    /// Logins may wait for a second factor: where factors and waiting logins are kept
+    /// (see [`second_factor`](crate::second_factor)). Also attached to every context,
+    /// for the built-in [`totp`](crate::builtin::totp) hook.
+    pub fn second_factor(mut self, second_factor: SecondFactor) -> Self {
+        self.flow.second_factor = Some(second_factor.clone());
+        self.extension(second_factor)
     }
 
     /// The flow, or why it cannot work.

@@ -142,10 +142,13 @@ impl AuthFlow {
             }
         };
         match self.hooks.run(Phase::OnLogout, &ctx).await {
-            Ok(()) | Err(AuthHookError::Rejected { .. }) => Ok(LogoutOutcome {
-                revoked: true,
-                user_id: Some(user_id),
-            }),
+            // Only before_login challenges: never here.
+            Ok(()) | Err(AuthHookError::Rejected { .. } | AuthHookError::Challenged { .. }) => {
+                Ok(LogoutOutcome {
+                    revoked: true,
+                    user_id: Some(user_id),
+                })
+            }
             Err(AuthHookError::Failed(failed)) => Err(LogoutError::HookFailed(failed)),
         }
     }

@@ -83,6 +83,15 @@ impl AuthFlow {
             .into_builder()
             .user_id(claims.sub.clone())
             .token(claims.meta())
+            // The factors of the original login: a refresh never asks for them again.
+            .metadata(
+                crate::AMR_CLAIM,
+                claims
+                    .custom
+                    .get(crate::AMR_CLAIM)
+                    .cloned()
+                    .unwrap_or_default(),
+            )
             .extension(new_claims.clone());
         if let Some(shared) = user.shared_user() {
             ctx = ctx.shared_user(shared);

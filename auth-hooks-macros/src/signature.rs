@@ -197,6 +197,20 @@ pub(crate) fn check(phase: Phase, args: &HookArgs, item: &ItemFn) -> syn::Result
         }
     }
 
+    if let (false, ReturnType::Type(_, ty)) = (phase == Phase::BeforeLogin, &sig.output) {
+        if let Some(challenge) = find_ident(ty.to_token_stream(), "AuthHookChallenge") {
+            let message = format!(
+                "an `{}` hook cannot require a second factor: only `#[before_login]` may return `AuthHookChallenge` (the login then waits for the factor before the session is created); return {}",
+                phase.attr_name(),
+                match phase.already_decided() {
+                    Some(_) => "`()` or `Result<(), E>` here",
+                    None => "`()`, `Result<(), AuthHookReject>` or `Result<(), E>` here",
+                }
+            );
+            errors.push_error(syn::Error::new(challenge.span(), message));
+        }
+    }
+
     if let Some(error) = errors.0 {
         return Err(error);
     }

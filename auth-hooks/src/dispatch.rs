@@ -13,6 +13,9 @@ use crate::guard::{catch_panic, guard_future, panicked, Outcome};
 use crate::hook::{Call, Hook};
 use crate::registry::Timed;
 use crate::stats::{self, bump};
+
+mod resume;
+
 use crate::{
     AuthHookContext, AuthHookError, AuthHookExecutionError, AuthHookRegistry, BreakerFallback,
     ErrorPolicy, HookError, HookFailure, HookMode, LogSafe, Phase,
@@ -45,14 +48,25 @@ impl AuthHookRegistry {
     /// executor, a single-threaded one included). Dropping the returned future cancels
     /// the running hook and runs no further ones.
     pub async fn run(&self, phase: Phase, ctx: &AuthHookContext) -> Result<(), AuthHookError> {
-        let mut hooks = self.phase_hooks(phase);
+        let hooks = self.phase_hooks(phase);
         if hooks.is_empty() {
             return Ok(());
         }
-        let policy = self.policies().get(phase);
         bump(&self.live.runs[phase.index()]);
+        self.run_hooks(phase, hooks, ctx).await
+    }
+
+    /// [`run`](Self::run) of `hooks`, some of `phase`'s (all, or those after a
+    /// challenge), without counting a new run.
+    pub(crate) async fn run_hooks(
+        &self,
+        phase: Phase,
+        mut hooks: &[Hook],
+        ctx: &AuthHookContext,
+    ) -> Result<(), AuthHookError> {
+        let policy = self.policies().get(phase);
         if let Some(timed) = self.timed(phase) {
-            return self.run_timed(phase, policy, timed, ctx).await;
+            return self.run_timed(phase, policy, timed, hooks, ctx).await;
         }
         // Plain sync fns, the common kind, run in a tight loop outside this future's
         // state machine; it stops at any other hook, which runs here.
@@ -77,14 +91,24 @@ impl AuthHookRegistry {
     /// caught and handled as a failure under the policy. Do not call this from async
     /// code: it blocks the thread.
     pub fn run_blocking(&self, phase: Phase, ctx: &AuthHookContext) -> Result<(), AuthHookError> {
-        let mut hooks = self.phase_hooks(phase);
+        let hooks = self.phase_hooks(phase);
         if hooks.is_empty() {
             return Ok(());
         }
-        let policy = self.policies().get(phase);
         bump(&self.live.runs[phase.index()]);
+        self.run_blocking_hooks(phase, hooks, ctx)
+    }
+
+    /// [`run_blocking`](Self::run_blocking) of `hooks`, without counting a new run.
+    pub(crate) fn run_blocking_hooks(
+        &self,
+        phase: Phase,
+        mut hooks: &[Hook],
+        ctx: &AuthHookContext,
+    ) -> Result<(), AuthHookError> {
+        let policy = self.policies().get(phase);
         if let Some(timed) = self.timed(phase) {
-            return block_on(self.run_timed(phase, policy, timed, ctx));
+            return block_on(self.run_timed(phase, policy, timed, hooks, ctx));
         }
         while let Some((hook, rest)) = run_sync_fns(phase, policy, hooks, ctx)? {
             if hook.call.is_async() {
@@ -103,10 +127,11 @@ impl AuthHookRegistry {
         phase: Phase,
         policy: ErrorPolicy,
         timed: Timed,
+        hooks: &[Hook],
         ctx: &AuthHookContext,
     ) -> Result<(), AuthHookError> {
         let start = Instant::now();
-        for hook in self.phase_hooks(phase) {
+        for hook in hooks {
             let left = match timed.budget {
                 Some(budget) => match budget.checked_sub(start.elapsed()) {
                     Some(left) if !left.is_zero() => Some(left),
@@ -519,6 +544,26 @@ fn settle_unsuccessful(
             return Ok(());
         }
         Ok(Err(HookError::Failed(error))) => HookFailure::Error(error),
+        Ok(Err(HookError::Challenge(challenge))) if phase == Phase::BeforeLogin && shadow => {
+            stats::bump(&hook.counters.would_deny);
+            tracing::info!(
+                phase = phase.as_str(),
+                hook = &*hook.name,
+                attempt = ctx.attempt_id(),
+                factor = %LogSafe(challenge.factor()),
+                "shadow auth hook would have required a second factor; not enforced"
+            );
+            return Ok(());
+        }
+        Ok(Err(HookError::Challenge(challenge))) => {
+            match resume::challenged(phase, hook, challenge) {
+                Ok(challenged) => {
+                    stats::bump(&hook.counters.stopped);
+                    return Err(challenged);
+                }
+                Err(misplaced) => misplaced,
+            }
+        }
         Err(failure) => failure,
     };
     if matches!(failure, HookFailure::TimedOut(_)) {

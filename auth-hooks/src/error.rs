@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::{AuthHookReject, BoxError, Phase};
+use crate::{AuthHookChallenge, AuthHookReject, BoxError, Phase};
 
 /// A configuration mistake, reported when the configuration is read, never later.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -159,31 +159,54 @@ pub enum AuthHookError {
     /// A hook failed under the `raise` policy.
     #[error(transparent)]
     Failed(#[from] AuthHookExecutionError),
+    /// A `before_login` hook requires a second factor: the hooks after it did not run
+    /// yet. Resume with [`AuthHookRegistry::run_after`](crate::AuthHookRegistry::run_after)
+    /// and this `hook` once the factor passed.
+    #[error("second factor required by auth hook `{hook}`")]
+    Challenged {
+        /// The challenging hook's name (unique in its phase): where to resume.
+        hook: String,
+        /// What it requires.
+        challenge: AuthHookChallenge,
+    },
 }
 
 impl AuthHookError {
+    /// The text a client sees for a challenge.
+    pub const SECOND_FACTOR_REQUIRED: &'static str = "A second factor is required.";
+
+    /// The challenge, if a `before_login` hook required a second factor.
+    pub fn challenge(&self) -> Option<&AuthHookChallenge> {
+        match self {
+            AuthHookError::Challenged { challenge, .. } => Some(challenge),
+            AuthHookError::Rejected { .. } | AuthHookError::Failed(_) => None,
+        }
+    }
+
     /// The reject, if a hook rejected.
     pub fn reject(&self) -> Option<&AuthHookReject> {
         match self {
             AuthHookError::Rejected { reject, .. } => Some(reject),
-            AuthHookError::Failed(_) => None,
+            AuthHookError::Failed(_) | AuthHookError::Challenged { .. } => None,
         }
     }
 
     /// The name of the hook that stopped the phase.
     pub fn hook(&self) -> &str {
         match self {
-            AuthHookError::Rejected { hook, .. } => hook,
+            AuthHookError::Rejected { hook, .. } | AuthHookError::Challenged { hook, .. } => hook,
             AuthHookError::Failed(error) => &error.hook,
         }
     }
 
     /// The text a client may see: the reject's own message, or a generic
-    /// [`AuthHookReject::DEFAULT_MESSAGE`] for failures (whose detail stays in the log).
+    /// [`AuthHookReject::DEFAULT_MESSAGE`] for failures (whose detail stays in the log),
+    /// or [`SECOND_FACTOR_REQUIRED`](Self::SECOND_FACTOR_REQUIRED) for a challenge.
     pub fn client_message(&self) -> &str {
         match self {
             AuthHookError::Rejected { reject, .. } => reject.message(),
             AuthHookError::Failed(_) => AuthHookReject::DEFAULT_MESSAGE,
+            AuthHookError::Challenged { .. } => Self::SECOND_FACTOR_REQUIRED,
         }
     }
 }

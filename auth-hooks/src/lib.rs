@@ -135,6 +135,7 @@
 
 mod block_on;
 mod breaker;
+mod challenge;
 mod clock;
 mod context;
 mod dispatch;
@@ -172,6 +173,7 @@ pub use auth_hooks_macros::{
 };
 
 pub use breaker::{BreakerConfig, BreakerFallback, BreakerState};
+pub use challenge::AuthHookChallenge;
 pub use clock::{FakeHookClock, HookClock, SystemHookClock};
 pub use context::{AuthHookContext, AuthHookContextBuilder};
 pub use error::{AuthHookError, AuthHookExecutionError, ConfigError, HookFailure, ReadyError};

@@ -1,21 +1,30 @@
 //! What a hook returns, and how each allowed return type is read.
 
-use crate::AuthHookReject;
+use crate::{AuthHookChallenge, AuthHookReject};
 
 /// A boxed error of any kind, as hooks may return (`anyhow::Error` converts into it).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// The two ways a hook can say no, kept apart on purpose.
+/// The ways a hook can say no (or "not yet"), kept apart on purpose.
 ///
 /// Return `Result<(), HookError>` from a hook that may both reject and fail: `?` turns an
-/// [`AuthHookReject`] into [`HookError::Reject`] and any other error into
-/// [`HookError::Failed`].
+/// [`AuthHookReject`] into [`HookError::Reject`], an [`AuthHookChallenge`] into
+/// [`HookError::Challenge`] and any other error into [`HookError::Failed`].
 #[derive(Debug)]
 pub enum HookError {
     /// A deliberate refusal: stops a login in `before_login` under any policy.
     Reject(AuthHookReject),
     /// Something went wrong: handled under the phase's [`ErrorPolicy`](crate::ErrorPolicy).
     Failed(BoxError),
+    /// A second factor is required before the login goes on: only in `before_login`
+    /// (elsewhere a failure under the phase's policy).
+    Challenge(AuthHookChallenge),
+}
+
+impl From<AuthHookChallenge> for HookError {
+    fn from(challenge: AuthHookChallenge) -> Self {
+        HookError::Challenge(challenge)
+    }
 }
 
 impl From<AuthHookReject> for HookError {
@@ -37,6 +46,7 @@ pub type HookResult = Result<(), HookError>;
 ///
 /// - `()`: the hook cannot fail;
 /// - `Result<(), AuthHookReject>`: the hook may reject;
+/// - `Result<(), AuthHookChallenge>`: a `before_login` hook may require a second factor;
 /// - `Result<(), E>` for any `E: std::error::Error + Send + Sync + 'static`, a
 ///   [`BoxError`], `anyhow::Error`, or a `String`: the hook may fail;
 /// - `Result<(), HookError>`: the hook may do both.
@@ -90,6 +100,20 @@ mod tests {
             Err(HookError::Failed(_))
         ));
         assert!(().into_hook_result().is_ok());
+    }
+
+    #[test]
+    fn a_challenge_stays_a_challenge() {
+        let challenge: Result<(), AuthHookChallenge> = Err(AuthHookChallenge::totp());
+        assert!(matches!(
+            challenge.into_hook_result(),
+            Err(HookError::Challenge(c)) if c.factor() == "totp"
+        ));
+        fn hook() -> Result<(), HookError> {
+            Err(AuthHookChallenge::new("webauthn"))?;
+            Ok(())
+        }
+        assert!(matches!(hook(), Err(HookError::Challenge(c)) if c.factor() == "webauthn"));
     }
 
     #[test]

@@ -54,6 +54,8 @@ pub enum Recorded {
     Rejected(String),
     /// It returned an error, shown here.
     Failed(String),
+    /// It required a second factor, this one.
+    Challenged(String),
     /// It panicked, with this message.
     Panicked(String),
     /// It did not finish: timed out, or its phase was cancelled.
@@ -149,6 +151,7 @@ fn recorded(result: &HookResult) -> Recorded {
         Ok(()) => Recorded::Passed,
         Err(HookError::Reject(reject)) => Recorded::Rejected(reject.message().to_owned()),
         Err(HookError::Failed(error)) => Recorded::Failed(error.to_string()),
+        Err(HookError::Challenge(challenge)) => Recorded::Challenged(challenge.factor().to_owned()),
     }
 }
 

@@ -10,6 +10,12 @@
 //! (password `mallory's password`) is suspended: with her password she is told so;
 //! with a wrong one she gets "Invalid username or password." like anyone else.
 //!
+//! `grace` (password `second factor please`) has an authenticator app: after her
+//! password the login page asks for her TOTP code, from the base32 secret in
+//! `AUTH_HOOKS_DEMO_GRACE_TOTP` (default `JBSWY3DPEHPK3PXP`; `oathtool --totp -b
+//! JBSWY3DPEHPK3PXP` computes it). Anyone signed in can set up their own at
+//! `/second-factor` (linked from `/me`).
+//!
 //! Create an account at `/register` (linked from the login page): a new name and a
 //! taken one get the same answer, and the log shows the mail the `on_register` hook
 //! would send to each. Change a password at `/password` (linked from `/me`): every
@@ -55,9 +61,13 @@ use auth_hooks::{HookOverrides, HookPolicies};
 use auth_hooks_axum::{routes, security_headers, AuthState, Registration, WebConfig};
 use auth_hooks_flow::builtin::ip_throttle::IpThrottle;
 use auth_hooks_flow::builtin::lockout::Lockout;
+use auth_hooks_flow::second_factor::{
+    MemoryContinuationStore, MemorySecondFactorStore, SecondFactor, SecondFactorStore,
+    TotpEnrollment, TotpSecret,
+};
 use auth_hooks_flow::{
-    derive_key, AuthFlow, Sweeper, JwtKeys, KeyRing, PasswordBackend, PasswordHasher, PasswordUser,
-    SessionConfig, SessionKey, SessionManager, TokenManager,
+    derive_key, AuthFlow, JwtKeys, KeyRing, PasswordBackend, PasswordHasher, PasswordUser,
+    SessionConfig, SessionKey, SessionManager, Sweeper, TokenManager,
 };
 use auth_hooks_sqlite::SqliteStore;
 use axum::middleware::map_response_with_state;
@@ -185,12 +195,41 @@ async fn store(
     store
         .add_user("u-ada", "ada", "correct horse battery staple", hasher)
         .await?;
+    store
+        .add_user("u-grace", "grace", "second factor please", hasher)
+        .await?;
     let mallory = PasswordUser {
         suspended: true,
         ..PasswordUser::with_password("u-mallory", "mallory", "mallory's password", hasher)?
     };
     store.insert_user(mallory).await?;
     Ok(Arc::new(store))
+}
+
+/// The default TOTP secret of the demo user `grace` (printed in the README, so anyone
+/// can compute her codes).
+const GRACE_TOTP: &str = "JBSWY3DPEHPK3PXP";
+
+/// Second factors (kept in memory: the demo forgets enrollments on restart), with
+/// `grace` enrolled from `AUTH_HOOKS_DEMO_GRACE_TOTP` (base32, default [`GRACE_TOTP`]).
+async fn second_factor() -> Result<SecondFactor, Box<dyn std::error::Error>> {
+    let secret = match std::env::var("AUTH_HOOKS_DEMO_GRACE_TOTP") {
+        Ok(text) => TotpSecret::from_base32(&text)
+            .map_err(|e| format!("AUTH_HOOKS_DEMO_GRACE_TOTP: {e}"))?,
+        Err(_) => TotpSecret::from_base32(GRACE_TOTP)?,
+    };
+    let factors = Arc::new(MemorySecondFactorStore::new());
+    factors
+        .set_totp("u-grace", TotpEnrollment::confirmed(secret))
+        .await?;
+    let mut second_factor = SecondFactor::new(factors, Arc::new(MemoryContinuationStore::new()))?
+        .with_issuer("auth-hooks demo");
+    if let Ok(list) = std::env::var("AUTH_HOOKS_DEMO_KEYS") {
+        let first = list.split(',').next().unwrap_or_default();
+        second_factor =
+            second_factor.with_key(derive_key(first, "auth-hooks demo: second factor")?);
+    }
+    Ok(second_factor)
 }
 
 /// The error policies from `AUTH_HOOKS_POLICIES` (JSON), or the defaults.
@@ -386,6 +425,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         auth_hooks_flow::builtin::ip_throttle,
         auth_hooks_flow::builtin::lockout,
         auth_hooks_flow::builtin::revoke_other_sessions,
+        auth_hooks_flow::builtin::totp,
     )?
     .with_policies(policies()?);
     let mut hooks = hooks;
@@ -416,6 +456,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .tokens(TokenManager::new(keys.tokens, store.clone()))
         .extension(IpThrottle::new(store.clone()))
         .extension(Lockout::new(store.clone()))
+        .second_factor(second_factor().await?)
         .build()?;
     // Expired sessions, blocklist entries and failure counters go every 5 minutes, a
     // thousand rows at a time.

@@ -109,6 +109,7 @@ pub async fn serve(
         blocklist,
         attempts,
         clock,
+        ..
     } = fixture;
     let server = TestServer::start(flow, config).await;
     (

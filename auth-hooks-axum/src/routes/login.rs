@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use auth_hooks_flow::{Credentials, LoginOptions, LoginSuccess, SessionId};
+use auth_hooks_flow::{Credentials, LoginError, LoginOptions, LoginSuccess, SessionId};
 use std::convert::Infallible;
 
 use axum::extract::{FromRequestParts, State};
@@ -15,6 +15,7 @@ use serde_json::{json, Value};
 use crate::guard::query_next;
 use crate::next::{next_or, validate_next};
 use crate::page::{login_page, LoginPage};
+use crate::routes::second_factor::challenge;
 use crate::routes::{answer_refusal, no_store, SameSiteLogin};
 use crate::{
     AuthState, BodyFormat, HookRequest, LoginBody, RedirectIfAuthenticated, SessionCookie, WebError,
@@ -67,6 +68,17 @@ pub(crate) async fn post_login(
 
     match state.flow().login_with(credentials, request, options).await {
         Ok(success) => succeed(&state, format, success, body.remember, next.as_deref()),
+        Err(LoginError::SecondFactorRequired {
+            factor,
+            continuation,
+        }) => challenge(
+            &state,
+            format,
+            &factor,
+            &continuation,
+            body.remember,
+            next.as_deref(),
+        ),
         Err(error) => failure(
             &state,
             format,

@@ -7,6 +7,7 @@ mod me;
 mod password;
 mod refresh;
 mod register;
+mod second_factor;
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -32,6 +33,8 @@ use maud::Markup;
 /// | `POST /refresh` | exchanges `{"refresh_token": …}` for a new token pair |
 /// | `GET /password` | the password change page (browsers without a login go to the login page) |
 /// | `POST /password` | changes the password of the session's or token's user from `current_password` and `new_password`; every other login is ended; CSRF-checked |
+/// | `POST /login/second-factor` | with a flow that has a second factor: resumes a challenged login from `continuation` and `code` (JSON or form); CSRF-checked |
+/// | `GET /second-factor`, `POST /second-factor/totp`, `…/totp/confirm`, `…/totp/remove` | the signed-in user's authenticator app: the page, start (URI, secret, QR as SVG), confirm with a first code (the ten recovery codes, once), remove with a code; CSRF-checked |
 /// | `GET /register`, `POST /register` | only when [`WebConfig::registration`](crate::WebConfig::registration) opens it: the page, and a registration from `username`, `password` and an optional `email`; CSRF-checked |
 ///
 /// Every response carries the [security headers](crate::security_headers()).
@@ -54,6 +57,27 @@ pub fn routes<S>(state: AuthState) -> Router<S> {
             config.password_path(),
             get(password::get_password).post(password::post_password),
         );
+    if state.flow().second_factor().is_some() {
+        let base = config.second_factor_path();
+        router = router
+            .route(
+                config.login_second_factor_path(),
+                post(second_factor::post_login_second_factor),
+            )
+            .route(base, get(second_factor::get_second_factor))
+            .route(
+                &format!("{base}/totp"),
+                post(second_factor::post_totp_start),
+            )
+            .route(
+                &format!("{base}/totp/confirm"),
+                post(second_factor::post_totp_confirm),
+            )
+            .route(
+                &format!("{base}/totp/remove"),
+                post(second_factor::post_totp_remove),
+            );
+    }
     if config.registration != Registration::Closed {
         router = router.route(
             config.register_path(),

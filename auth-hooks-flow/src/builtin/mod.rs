@@ -18,6 +18,7 @@
 //! | [`ip_throttle`] | `before_authenticate` (reserve), `before_login` and `on_refresh` (settle) | [`IpThrottle`](ip_throttle::IpThrottle) |
 //! | [`lockout`] | `before_authenticate` (reserve), `before_login` (settle) | [`Lockout`](lockout::Lockout) |
 //! | [`revoke_other_sessions`] | `on_login` | `Arc<SessionManager>` (the flow's sessions) |
+//! | [`totp`] | `before_login` (challenges) | [`SecondFactor`](crate::second_factor::SecondFactor) |
 //!
 //! [`AuthFlow`](crate::AuthFlow) attaches what they need: the session manager with
 //! [`AuthFlowBuilder::sessions`](crate::AuthFlowBuilder::sessions), the rest, configured
@@ -62,6 +63,7 @@ pub mod lockout;
 mod login_key;
 pub use login_key::LoginNameKey;
 pub mod revoke_other_sessions;
+pub mod totp;
 
 /// What the hooks of a built-in module need in every context: the type of the
 /// extension, and what to say when it is missing.
@@ -71,7 +73,7 @@ struct Requirement {
     missing: MissingExtension,
 }
 
-const REQUIREMENTS: [Requirement; 3] = [
+const REQUIREMENTS: [Requirement; 4] = [
     Requirement {
         module: "auth_hooks_flow::builtin::lockout",
         extension: TypeId::of::<lockout::Lockout>,
@@ -86,6 +88,11 @@ const REQUIREMENTS: [Requirement; 3] = [
         module: "auth_hooks_flow::builtin::revoke_other_sessions",
         extension: TypeId::of::<Arc<SessionManager>>,
         missing: revoke_other_sessions::MISSING,
+    },
+    Requirement {
+        module: "auth_hooks_flow::builtin::totp",
+        extension: TypeId::of::<crate::second_factor::SecondFactor>,
+        missing: totp::MISSING,
     },
 ];
 

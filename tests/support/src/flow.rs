@@ -8,6 +8,9 @@ use std::time::{Duration, SystemTime};
 use auth_hooks::{AuthHookContext, AuthHookRegistry, HookFuture};
 use auth_hooks_flow::builtin::ip_throttle::IpThrottle;
 use auth_hooks_flow::builtin::lockout::{Lockout, LockoutConfig};
+use auth_hooks_flow::second_factor::{
+    MemoryContinuationStore, MemorySecondFactorStore, SecondFactor,
+};
 use auth_hooks_flow::{
     async_trait, AttemptStore, AuthFlow, FlowConfigError, JtiBlocklist, JwtKeys, KeyRing,
     ManualClock, MemoryAttemptStore, MemoryJtiBlocklist, MemorySessionStore, MemoryUserStore,
@@ -29,6 +32,10 @@ pub struct Fixture {
     pub blocklist: Arc<MemoryJtiBlocklist>,
     /// Its failure counters.
     pub attempts: Arc<MemoryAttemptStore>,
+    /// Each user's second factors (used when `FixtureOptions::second_factor` is set).
+    pub factors: Arc<MemorySecondFactorStore>,
+    /// Logins waiting for their second factor.
+    pub continuations: Arc<MemoryContinuationStore>,
     /// The clock of every part.
     pub clock: ManualClock,
 }
@@ -60,6 +67,8 @@ pub struct FixtureOptions {
     /// Credential fields hooks may see besides the login name
     /// ([`AuthFlowBuilder::hook_fields`](auth_hooks_flow::AuthFlowBuilder::hook_fields)).
     pub hook_fields: Vec<&'static str>,
+    /// Second factors on memory stores, with the fixture's clock (default off).
+    pub second_factor: bool,
 }
 
 impl Default for FixtureOptions {
@@ -76,6 +85,7 @@ impl Default for FixtureOptions {
             session_keys: None,
             jwt_keys: None,
             hook_fields: Vec::new(),
+            second_factor: false,
         }
     }
 }
@@ -149,12 +159,24 @@ impl Fixture {
                 .unwrap_or_else(|| attempts.clone() as Arc<dyn AttemptStore>);
             builder = builder.extension(Lockout::new(store).with_clock(Arc::new(clock.clone())));
         }
+        let factors = Arc::new(MemorySecondFactorStore::new());
+        let continuations = Arc::new(MemoryContinuationStore::new());
+        if options.second_factor {
+            builder = builder.second_factor(
+                SecondFactor::new(factors.clone(), continuations.clone())
+                    .unwrap()
+                    .with_key([5u8; 32])
+                    .with_clock(Arc::new(clock.clone())),
+            );
+        }
         Ok(Fixture {
             flow: builder.build()?,
             users,
             sessions,
             blocklist,
             attempts,
+            factors,
+            continuations,
             clock,
         })
     }

@@ -14,9 +14,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use auth_hooks::{AuthHookContext, AuthHookRegistry, AuthHookReject, Phase};
+use auth_hooks::{AuthHookContext, AuthHookReject, Phase};
 use auth_hooks_axum::{Registration, WebConfig};
-use auth_hooks_test_support::flow::{Fixture, PASSWORD};
+use auth_hooks_flow::second_factor::{SecondFactorStore, TotpEnrollment, TotpSecret};
+use auth_hooks_flow::{Clock, PasswordHasher};
+use auth_hooks_test_support::flow::{Fixture, FixtureOptions, PASSWORD};
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
@@ -230,6 +232,29 @@ async fn scenario(browser: &Client, server: &TestServer) {
     lifecycle(browser, server).await;
 }
 
+/// carol has an authenticator app: the password, then the code page, then /me.
+async fn second_factor(browser: &Client, server: &TestServer, code: &str) {
+    // Signed in as grace after the lifecycle: sign out first.
+    click(browser, "#logout-button").await;
+    wait_for_path(browser, server, "/login").await;
+    fill_and_submit(browser, "carol", PASSWORD).await;
+    wait_for_text(browser, "h1", "Enter your code").await;
+    assert!(
+        !browser
+            .get_all_cookies()
+            .await
+            .unwrap()
+            .iter()
+            .any(|c| c.name() == "session"),
+        "no session before the code"
+    );
+    fill(browser, "#code", code).await;
+    click(browser, "#submit").await;
+    wait_for_path(browser, server, "/me").await;
+    let whoami = text_of(browser, "#whoami").await;
+    assert!(whoami.contains("Signed in as carol"), "{whoami}");
+}
+
 /// Register → log in → change the password → log out → only the new password works.
 async fn lifecycle(browser: &Client, server: &TestServer) {
     const FIRST: &str = "grace's first passphrase";
@@ -294,7 +319,8 @@ async fn browser_logs_in_sees_me_logs_out_then_registers_and_changes_the_passwor
         return;
     };
 
-    let mut hooks = AuthHookRegistry::new();
+    // carol's login needs her TOTP code (the built-in `totp` hook).
+    let mut hooks = auth_hooks::ready!(auth_hooks_flow::builtin::totp).unwrap();
     hooks
         .register(
             Phase::BeforeLogin,
@@ -308,13 +334,35 @@ async fn browser_logs_in_sees_me_logs_out_then_registers_and_changes_the_passwor
     let config = WebConfig::default()
         .https(false)
         .registration(Registration::Open);
-    let (server, _) = serve(Fixture::new(hooks), config).await;
+    let fixture = Fixture::with(
+        hooks,
+        FixtureOptions {
+            second_factor: true,
+            ..Default::default()
+        },
+    );
+    fixture
+        .users
+        .add("u-carol", "carol", PASSWORD, &PasswordHasher::for_tests())
+        .unwrap();
+    let secret = TotpSecret::from_base32("JBSWY3DPEHPK3PXP").unwrap();
+    fixture
+        .factors
+        .set_totp("u-carol", TotpEnrollment::confirmed(secret.clone()))
+        .await
+        .unwrap();
+    let code = secret.code_at(fixture.clock.now());
+    let (server, _) = serve(fixture, config).await;
     let driver = start_driver(&chromedriver);
     let profile = std::env::temp_dir().join(format!("auth-hooks-chromium-{}", std::process::id()));
     std::fs::create_dir_all(&profile).unwrap();
 
     let browser = browser(&driver, &chromium, &profile).await;
-    let outcome = tokio::time::timeout(TEST_BUDGET, scenario(&browser, &server)).await;
+    let outcome = tokio::time::timeout(TEST_BUDGET, async {
+        scenario(&browser, &server).await;
+        second_factor(&browser, &server, &code).await;
+    })
+    .await;
     if outcome.is_err() || std::env::var_os("AUTH_HOOKS_BROWSER_SCREENSHOT").is_some() {
         if let Ok(png) = browser.screenshot().await {
             let path = std::env::temp_dir().join("auth-hooks-browser.png");

@@ -466,7 +466,7 @@ async fn claims_from_hooks_survive_refresh_over_http_and_on_refresh_can_refuse()
         .json()
         .await
         .unwrap();
-    assert_eq!(first["claims"], json!({ "tenant": "demo" }));
+    assert_eq!(first["claims"], json!({ "tenant": "demo", "amr": ["pwd"] }));
 
     let refreshed: Value = http
         .post(server.url("/refresh"))
@@ -485,7 +485,7 @@ async fn claims_from_hooks_survive_refresh_over_http_and_on_refresh_can_refuse()
         .unwrap();
     assert_eq!(
         after["claims"],
-        json!({ "tenant": "demo" }),
+        json!({ "tenant": "demo", "amr": ["pwd"] }),
         "kept by the refresh"
     );
 

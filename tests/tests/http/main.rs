@@ -16,4 +16,5 @@ mod lifecycle;
 mod next;
 mod outages;
 mod rotation;
+mod second_factor;
 mod stores;

@@ -358,7 +358,9 @@ fn run_sync_fns<'h>(
     // another kind (each async hook of a phase is reached that way).
     match hooks.split_first() {
         None => Ok(None),
-        Some((first, rest)) if !first.plain && first.applies_to(ctx) => Ok(Some((first, rest))),
+        Some((first, rest)) if first.plain.is_none() && first.applies_to(ctx) => {
+            Ok(Some((first, rest)))
+        }
         Some(_) => run_sync_fns_loop(phase, policy, hooks, ctx),
     }
 }
@@ -381,7 +383,7 @@ fn run_sync_fns_loop<'h>(
             stats::bump(&hook.counters.skipped);
             continue;
         }
-        let (true, Call::SyncFn(f)) = (hook.plain, &hook.call) else {
+        let Some(f) = hook.plain else {
             return Ok(Some((hook, hooks.as_slice())));
         };
         call_plain(phase, policy, hook, ctx, spans, || f(ctx))?;

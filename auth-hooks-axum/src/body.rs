@@ -55,17 +55,8 @@ impl LoginBody {
     /// Parses a body of `format`.
     pub fn parse(format: BodyFormat, bytes: &[u8]) -> Result<Self, WebError> {
         let mut fields = parse_fields(format, bytes)?;
-        let remember = match fields.remove("remember") {
-            None | Some(Value::Null) => false,
-            Some(value) => flag(&value).ok_or_else(|| {
-                WebError::unprocessable("Field `remember` must be true or false.")
-            })?,
-        };
-        let next = match fields.remove("next") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(next)) => Some(next).filter(|n| !n.is_empty()),
-            Some(_) => return Err(WebError::unprocessable("Field `next` must be a string.")),
-        };
+        let remember = take_remember(&mut fields)?;
+        let next = take_optional(&mut fields, "next")?;
         let login = ["username", "email", "login"]
             .into_iter()
             .find_map(|key| fields.get(key));
@@ -133,6 +124,43 @@ pub(crate) async fn read(request: Request) -> Result<(BodyFormat, Bytes), WebErr
         .await
         .map_err(|_| WebError::new(StatusCode::PAYLOAD_TOO_LARGE, "The body is too large."))?;
     Ok((format, bytes))
+}
+
+/// Takes the string field `name` out of `fields`: `None` when absent, null or empty,
+/// a 422 naming it when it is not a string.
+pub(crate) fn take_optional(
+    fields: &mut Map<String, Value>,
+    name: &str,
+) -> Result<Option<String>, WebError> {
+    match fields.remove(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(value)) => Ok(Some(value).filter(|v| !v.is_empty())),
+        Some(_) => Err(WebError::unprocessable(format!(
+            "Field `{name}` must be a string."
+        ))),
+    }
+}
+
+/// Takes the string field `name` out of `fields`, or a 422 naming it.
+pub(crate) fn take_required(
+    fields: &mut Map<String, Value>,
+    name: &str,
+) -> Result<String, WebError> {
+    match fields.remove(name) {
+        Some(Value::String(value)) => Ok(value),
+        _ => Err(WebError::unprocessable(format!(
+            "Field `{name}` is required and must be a string."
+        ))),
+    }
+}
+
+/// Takes "remember me" out of `fields` (a checkbox or a boolean; absent is `false`).
+pub(crate) fn take_remember(fields: &mut Map<String, Value>) -> Result<bool, WebError> {
+    match fields.remove("remember") {
+        None | Some(Value::Null) => Ok(false),
+        Some(value) => flag(&value)
+            .ok_or_else(|| WebError::unprocessable("Field `remember` must be true or false.")),
+    }
 }
 
 /// The fields of a body of `format`: a JSON object or a form, a field given twice

@@ -1,9 +1,8 @@
 //! The password change request body, as JSON or as an HTML form.
 
 use axum::extract::{FromRequest, Request};
-use serde_json::Value;
 
-use crate::body::{parse_fields, read};
+use crate::body::{parse_fields, read, take_required};
 use crate::{BodyFormat, WebError};
 
 /// A password change: `current_password` and `new_password`, as
@@ -30,15 +29,9 @@ impl PasswordChangeBody {
     /// Parses a body of `format`.
     pub fn parse(format: BodyFormat, bytes: &[u8]) -> Result<Self, WebError> {
         let mut fields = parse_fields(format, bytes)?;
-        let mut take = |name: &str| match fields.remove(name) {
-            Some(Value::String(value)) => Ok(value),
-            _ => Err(WebError::unprocessable(format!(
-                "Field `{name}` is required and must be a string."
-            ))),
-        };
         Ok(PasswordChangeBody {
-            current_password: take("current_password")?,
-            new_password: take("new_password")?,
+            current_password: take_required(&mut fields, "current_password")?,
+            new_password: take_required(&mut fields, "new_password")?,
             format,
         })
     }

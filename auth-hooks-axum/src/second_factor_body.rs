@@ -2,9 +2,8 @@
 //! or as an HTML form.
 
 use axum::extract::{FromRequest, Request};
-use serde_json::Value;
 
-use crate::body::{flag, parse_fields, read};
+use crate::body::{parse_fields, read, take_optional, take_remember};
 use crate::{BodyFormat, WebError};
 
 /// A second-factor code (`code`: six digits or a recovery code), with the
@@ -36,24 +35,12 @@ impl SecondFactorBody {
     /// Parses a body of `format`.
     pub fn parse(format: BodyFormat, bytes: &[u8]) -> Result<Self, WebError> {
         let mut fields = parse_fields(format, bytes)?;
-        let mut text = |name: &str| match fields.remove(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(value)) => Ok(Some(value).filter(|v| !v.is_empty())),
-            Some(_) => Err(WebError::unprocessable(format!(
-                "Field `{name}` must be a string."
-            ))),
-        };
-        let continuation = text("continuation")?;
-        let code = text("code")?.ok_or_else(|| {
+        let continuation = take_optional(&mut fields, "continuation")?;
+        let code = take_optional(&mut fields, "code")?.ok_or_else(|| {
             WebError::unprocessable("Field `code` is required and must be a string.")
         })?;
-        let next = text("next")?;
-        let remember = match fields.remove("remember") {
-            None | Some(Value::Null) => false,
-            Some(value) => flag(&value).ok_or_else(|| {
-                WebError::unprocessable("Field `remember` must be true or false.")
-            })?,
-        };
+        let next = take_optional(&mut fields, "next")?;
+        let remember = take_remember(&mut fields)?;
         Ok(SecondFactorBody {
             continuation,
             code,

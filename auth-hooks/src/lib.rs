@@ -145,6 +145,9 @@ mod hook;
 mod hook_fn;
 mod log_safe;
 mod login_name;
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+mod metrics;
 mod mode;
 mod outcome;
 mod overrides;

@@ -56,6 +56,12 @@ pub(super) const LOCK: &str = "lock:";
 pub(super) const USER: &str = "user:";
 /// A login name's user id (string).
 pub(super) const LOGIN: &str = "login:";
+/// A user's TOTP enrollment (hash: secret, confirmed, step).
+pub(super) const TOTP: &str = "totp:";
+/// A user's recovery code hashes (set).
+pub(super) const RECOVERY: &str = "recovery:";
+/// A login waiting for its second factor (hash: record, end).
+pub(super) const CONTINUATION: &str = "continuation:";
 
 #[cfg(test)]
 mod tests {

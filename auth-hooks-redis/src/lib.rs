@@ -11,8 +11,10 @@ mod attempts;
 mod blocklist;
 mod codec;
 mod config;
+mod continuations;
 mod keys;
 mod scripts;
+mod second_factor;
 mod sessions;
 mod users;
 
@@ -29,25 +31,34 @@ pub use config::RedisConfig;
 use keys::Keys;
 use scripts::Scripts;
 
-/// Sessions, the JTI blocklist, failure counters and users in Redis, shared by every
-/// instance of the application.
+/// Sessions, the JTI blocklist, failure counters, users and second factors in Redis,
+/// shared by every instance of the application.
 ///
 /// One value implements [`SessionStore`](auth_hooks_flow::SessionStore),
 /// [`JtiBlocklist`](auth_hooks_flow::JtiBlocklist),
-/// [`AttemptStore`](auth_hooks_flow::AttemptStore) and
-/// [`UserStore`](auth_hooks_flow::UserStore); clones share the connection.
+/// [`AttemptStore`](auth_hooks_flow::AttemptStore),
+/// [`UserStore`](auth_hooks_flow::UserStore),
+/// [`SecondFactorStore`](auth_hooks_flow::second_factor::SecondFactorStore) and
+/// [`ContinuationStore`](auth_hooks_flow::second_factor::ContinuationStore); clones share
+/// the connection.
 ///
-/// - **Expiry is Redis's own.** Every session, blocklist entry, failure window and lock
-///   carries a `PEXPIREAT` at its end, so Redis forgets it by itself at that (real) time;
+/// - **Expiry is Redis's own.** Every session, blocklist entry, failure window, lock and
+///   continuation carries a `PEXPIREAT` at its end, so Redis forgets it by itself at
+///   that (real) time;
 ///   `remove_expired` only sweeps what a caller's clock says has ended earlier.
 /// - **Atomic.** Every operation that reads and writes (insert-if-absent, rotation,
-///   revoke-all, the blocklist's test-and-set, counting) is one Lua script, so two
+///   revoke-all, the blocklist's test-and-set, counting, spending a TOTP step, taking a
+///   continuation) is one Lua script, and a recovery code is spent by one `SREM`, so two
 ///   instances never interleave inside it. Revoke-all finds a user's sessions through a
 ///   per-user set.
 /// - **Keys** start with a configurable prefix (default `auth-hooks:`): `…session:<id
 ///   hash>` (a hash), `…user-sessions:<user>` (a set), `…jti:<jti>`, `…failures:<key>`,
-///   `…lock:<key>`, `…user:<id>`, `…login:<login>`. What is stored: the keyed hash of a
-///   session id (never the id), token ids, counter keys, users' argon2 PHC strings.
+///   `…lock:<key>`, `…user:<id>`, `…login:<login>`, `…totp:<user>` (a hash),
+///   `…recovery:<user>` (a set), `…continuation:<token hash>` (a hash). What is stored:
+///   the keyed hash of a session id (never the id), token ids, counter keys, users'
+///   argon2 PHC strings, the keyed hashes of recovery codes and continuation tokens
+///   (never the codes or tokens), and TOTP secrets in base32 (a TOTP check needs the
+///   secret itself: protect Redis as the keys).
 /// - **Recovery.** The connection is a [`ConnectionManager`]: when Redis goes away each
 ///   call fails with a [`StoreError`] (the flow refuses, 503) within the response
 ///   timeout, and the manager reconnects by itself once Redis is back; nothing has to

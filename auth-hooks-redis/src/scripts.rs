@@ -226,6 +226,40 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 "#;
 
+/// KEYS: TOTP enrollment. ARGV: secret, confirmed, [last step]. Replaces it whole.
+const TOTP_SET: &str = r#"
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'secret', ARGV[1], 'confirmed', ARGV[2])
+if ARGV[3] then redis.call('HSET', KEYS[1], 'step', ARGV[3]) end
+return 1
+"#;
+
+/// KEYS: TOTP enrollment. ARGV: step. 1 if the step is later than the last accepted
+/// one (it is the last now), 0 if it was spent or there is no secret.
+const TOTP_ACCEPT_STEP: &str = r#"
+local f = redis.call('HMGET', KEYS[1], 'secret', 'step')
+if not f[1] then return 0 end
+if f[2] and not lt(f[2], ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'step', ARGV[1])
+return 1
+"#;
+
+/// KEYS: continuation. ARGV: record (JSON), end. Replaces any; Redis forgets it at
+/// its end.
+const CONTINUATION_PUT: &str = r#"
+redis.call('HSET', KEYS[1], 'record', ARGV[1], 'end', ARGV[2])
+redis.call('PEXPIREAT', KEYS[1], at_ms(ARGV[2]))
+return 1
+"#;
+
+/// KEYS: continuation. Removes it and answers its record, or nil.
+const CONTINUATION_TAKE: &str = r#"
+local record = redis.call('HGET', KEYS[1], 'record')
+if not record then return false end
+redis.call('DEL', KEYS[1])
+return record
+"#;
+
 /// The compiled scripts (each keeps its SHA).
 pub(super) struct Scripts {
     pub(super) session_insert: Script,
@@ -243,6 +277,10 @@ pub(super) struct Scripts {
     pub(super) user_create: Script,
     pub(super) user_by_login: Script,
     pub(super) set_field_if_exists: Script,
+    pub(super) totp_set: Script,
+    pub(super) totp_accept_step: Script,
+    pub(super) continuation_put: Script,
+    pub(super) continuation_take: Script,
 }
 
 fn script(body: &str) -> Script {
@@ -267,6 +305,10 @@ impl Scripts {
             user_create: script(USER_CREATE),
             user_by_login: script(USER_BY_LOGIN),
             set_field_if_exists: script(SET_FIELD_IF_EXISTS),
+            totp_set: script(TOTP_SET),
+            totp_accept_step: script(TOTP_ACCEPT_STEP),
+            continuation_put: script(CONTINUATION_PUT),
+            continuation_take: script(CONTINUATION_TAKE),
         }
     }
 }

@@ -9,12 +9,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use auth_hooks_flow::second_factor::ContinuationStore;
 use auth_hooks_flow::{
     AttemptStore, JtiBlocklist, LoginError, SessionRecord, SessionStore, UserStore,
 };
 
 use auth_hooks_flow::testing::{
-    atomicity_conformance, attempt_store_conformance, conformance_users, jti_blocklist_conformance,
+    atomicity_conformance, attempt_store_conformance, conformance_continuation, conformance_users,
+    continuation_store_conformance, jti_blocklist_conformance, second_factor_store_conformance,
     session_store_conformance, user_store_conformance,
 };
 use auth_hooks_flow::testing::{full_cycle, hasher, parallel_guesses_conformance, USERS};
@@ -67,6 +69,24 @@ async fn redis_passes_the_user_conformance_suite() {
         store.insert_user(user).await.unwrap();
     }
     user_store_conformance(Arc::new(store.clone())).await;
+    cleanup(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_passes_the_second_factor_conformance_suite() {
+    let Some(store) = redis_store("redis_second_factor").await else {
+        return;
+    };
+    second_factor_store_conformance(Arc::new(store.clone())).await;
+    cleanup(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_passes_the_continuation_conformance_suite() {
+    let Some(store) = redis_store("redis_continuations").await else {
+        return;
+    };
+    continuation_store_conformance(Arc::new(store.clone())).await;
     cleanup(&store).await;
 }
 
@@ -158,6 +178,17 @@ async fn entries_carry_native_expiry_at_their_end() {
         .await
         .unwrap();
     assert!(pexpiretime(&format!("{p}lock:k")).await > 0);
+
+    let waiting = now + Duration::from_secs(300);
+    store
+        .put("c1", &conformance_continuation("u1", waiting))
+        .await
+        .unwrap();
+    let at = pexpiretime(&format!("{p}continuation:c1")).await;
+    assert!(
+        (ms(waiting)..=ms(waiting) + 1).contains(&at),
+        "a continuation expires at its end: {at}"
+    );
 
     // An entry whose end has passed in real time is gone without any sweep.
     store

@@ -10,7 +10,9 @@
 
 mod attempts;
 mod blocklist;
+mod continuations;
 mod migrations;
+mod second_factor;
 mod sessions;
 mod users;
 
@@ -30,15 +32,17 @@ pub(crate) fn sql_limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
-/// Sessions, the JTI blocklist, failure counters and users in one SQLite database, a
-/// file or in memory: the embedded default, for an application running as one process
-/// (or a few on one machine sharing the file).
+/// Sessions, the JTI blocklist, failure counters, users and second factors in one
+/// SQLite database, a file or in memory: the embedded default, for an application
+/// running as one process (or a few on one machine sharing the file).
 ///
 /// One value implements [`SessionStore`](auth_hooks_flow::SessionStore),
 /// [`JtiBlocklist`](auth_hooks_flow::JtiBlocklist),
-/// [`AttemptStore`](auth_hooks_flow::AttemptStore) and
-/// [`UserStore`](auth_hooks_flow::UserStore); share it as an `Arc` between the parts of the
-/// flow.
+/// [`AttemptStore`](auth_hooks_flow::AttemptStore),
+/// [`UserStore`](auth_hooks_flow::UserStore),
+/// [`SecondFactorStore`](auth_hooks_flow::second_factor::SecondFactorStore) and
+/// [`ContinuationStore`](auth_hooks_flow::second_factor::ContinuationStore); share it as
+/// an `Arc` between the parts of the flow.
 ///
 /// - **Schema.** Opening applies the versioned migrations that the database lacks, each
 ///   in its own transaction, recorded in the table `auth_hooks_migrations`; opening
@@ -46,13 +50,16 @@ pub(crate) fn sql_limit(limit: usize) -> i64 {
 ///   application's own database too. A database written by a newer version of this
 ///   crate is refused rather than misread.
 /// - **What is stored.** The keyed hash of a session id (never the id), token ids
-///   (`jti`), counter keys, and users' argon2 PHC strings. Instants are whole
+///   (`jti`), counter keys, users' argon2 PHC strings, the keyed hashes of recovery
+///   codes and of continuation tokens (never the codes or tokens), and TOTP secrets in
+///   base32 (a TOTP check needs the secret itself: protect the file as the keys). Instants are whole
 ///   nanoseconds since the Unix epoch, so they come back exactly as they went in.
 /// - **Concurrency.** One connection behind a mutex; each call runs on tokio's blocking
 ///   pool (`spawn_blocking`) when a tokio runtime is there, inline otherwise, so the
 ///   async executor never waits on disk. Atomic operations (rotation, test-and-set of
-///   the blocklist, counting) run in one `IMMEDIATE` transaction, so they stay atomic
-///   between processes sharing the file. Files use WAL journaling.
+///   the blocklist, counting) run in one `IMMEDIATE` transaction, and single-use spends
+///   (a TOTP time step, a recovery code, a continuation) in one statement, so they stay
+///   atomic between processes sharing the file. Files use WAL journaling.
 /// - **Failures.** Every SQLite error (unwritable file, full disk, a lock held longer
 ///   than the busy timeout, a corrupt row) is a [`StoreError`], which the flow answers
 ///   by refusing (503), never by letting anyone in. Nothing here panics on bad input.

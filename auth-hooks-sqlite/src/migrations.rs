@@ -51,6 +51,30 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE auth_sessions ADD COLUMN data TEXT NOT NULL DEFAULT '{}';
     ALTER TABLE auth_users ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;
     ",
+    // 3: second factors (a TOTP secret in base32 with the last accepted time step, the
+    // keyed hashes of recovery codes) and logins waiting for one (a continuation's
+    // record as JSON, under the keyed hash of its token).
+    "
+    CREATE TABLE auth_totp (
+        user_id   TEXT    NOT NULL PRIMARY KEY,
+        secret    TEXT    NOT NULL,
+        confirmed INTEGER NOT NULL DEFAULT 0,
+        last_step INTEGER
+    ) WITHOUT ROWID;
+
+    CREATE TABLE auth_recovery_codes (
+        user_id TEXT NOT NULL,
+        hash    TEXT NOT NULL,
+        PRIMARY KEY (user_id, hash)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE auth_continuations (
+        id_hash    TEXT    NOT NULL PRIMARY KEY,
+        record     TEXT    NOT NULL,
+        expires_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX auth_continuations_by_end ON auth_continuations (expires_at);
+    ",
 ];
 
 /// Why the schema could not be brought up to date.

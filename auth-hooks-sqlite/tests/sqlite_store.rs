@@ -9,8 +9,12 @@ use auth_hooks_flow::{
     AttemptStore, JtiBlocklist, LoginError, SessionData, SessionRecord, SessionStore, UserStore,
 };
 
+use auth_hooks_flow::second_factor::{
+    ContinuationStore, SecondFactorStore, TotpEnrollment, TotpSecret,
+};
 use auth_hooks_flow::testing::{
-    atomicity_conformance, attempt_store_conformance, conformance_users, jti_blocklist_conformance,
+    atomicity_conformance, attempt_store_conformance, conformance_continuation, conformance_users,
+    continuation_store_conformance, jti_blocklist_conformance, second_factor_store_conformance,
     session_store_conformance, user_store_conformance,
 };
 use auth_hooks_flow::testing::{full_cycle, hasher, parallel_guesses_conformance, USERS};
@@ -33,14 +37,16 @@ async fn all_suites(open: impl Fn() -> SqliteStore) {
         users.insert_user(user).await.unwrap();
     }
     user_store_conformance(Arc::new(users)).await;
+    second_factor_store_conformance(Arc::new(open())).await;
+    continuation_store_conformance(Arc::new(open())).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn in_memory_sqlite_passes_every_conformance_suite() {
     all_suites(|| SqliteStore::open_in_memory().unwrap()).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn file_sqlite_passes_every_conformance_suite() {
     let dir = tempfile::tempdir().unwrap();
     let next = std::sync::atomic::AtomicU32::new(0);
@@ -76,17 +82,21 @@ async fn a_database_of_schema_1_gains_session_data_and_suspension_and_keeps_its_
     };
     store.insert(old.clone()).await.unwrap();
     drop(store);
-    // Back to what schema 1 wrote: no `data` column, migration 2 not recorded.
+    // Back to what schema 1 wrote: no `data` column, no second-factor tables,
+    // migrations 2 and 3 not recorded.
     let raw = rusqlite::Connection::open(&path).unwrap();
     raw.execute_batch(
         "ALTER TABLE auth_sessions DROP COLUMN data;
          ALTER TABLE auth_users DROP COLUMN suspended;
-         DELETE FROM auth_hooks_migrations WHERE version = 2;",
+         DROP TABLE auth_totp;
+         DROP TABLE auth_recovery_codes;
+         DROP TABLE auth_continuations;
+         DELETE FROM auth_hooks_migrations WHERE version >= 2;",
     )
     .unwrap();
     drop(raw);
 
-    let store = SqliteStore::open(&path).expect("migration 2 applies");
+    let store = SqliteStore::open(&path).expect("migrations 2 and 3 apply");
     assert_eq!(store.schema_version().await.unwrap(), SQLITE_SCHEMA_VERSION);
     assert_eq!(
         store.get(&old.id_hash).await.unwrap(),
@@ -203,6 +213,107 @@ async fn data_outlives_the_handle_and_migrations_run_once() {
             "the session survives reopening, to the nanosecond"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_handles_on_one_file_spend_a_code_and_a_continuation_once() {
+    // Two connections, as two processes would have: each spend is one statement.
+    let (_dir, path) = temp_db();
+    let handles = [
+        Arc::new(SqliteStore::open(&path).unwrap()),
+        Arc::new(SqliteStore::open(&path).unwrap()),
+    ];
+    let secret = TotpSecret::from_base32("JBSWY3DPEHPK3PXP").unwrap();
+    handles[0]
+        .set_totp("u-ada", TotpEnrollment::confirmed(secret))
+        .await
+        .unwrap();
+    handles[0]
+        .set_recovery_codes("u-ada", vec!["h1".into(), "h2".into()])
+        .await
+        .unwrap();
+    let base = auth_hooks_flow::testing::base();
+    let record = conformance_continuation("u-ada", base + Duration::from_secs(300));
+    handles[1].put("c-hash", &record).await.unwrap();
+
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let store = handles[i % 2].clone();
+            tokio::spawn(async move {
+                (
+                    store.accept_totp_step("u-ada", 42).await.unwrap(),
+                    store.use_recovery_code("u-ada", "h1").await.unwrap(),
+                    store.take("c-hash", base).await.unwrap().is_some(),
+                )
+            })
+        })
+        .collect();
+    let (mut steps, mut codes, mut takes) = (0, 0, 0);
+    for task in tasks {
+        let (step, code, take) = task.await.unwrap();
+        steps += u32::from(step);
+        codes += u32::from(code);
+        takes += u32::from(take);
+    }
+    assert_eq!(
+        (steps, codes, takes),
+        (1, 1, 1),
+        "across connections a step, a code and a continuation are each spent once"
+    );
+    assert_eq!(handles[1].recovery_codes_left("u-ada").await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_database_of_schema_2_gains_the_second_factor_tables_and_keeps_its_rows() {
+    let (_dir, path) = temp_db();
+    let store = SqliteStore::open(&path).unwrap();
+    store
+        .add_user("u-ada", "ada", PASSWORD, &hasher())
+        .await
+        .unwrap();
+    drop(store);
+    // Back to what schema 2 wrote: no second-factor tables, migration 3 not recorded.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "DROP TABLE auth_totp;
+         DROP TABLE auth_recovery_codes;
+         DROP TABLE auth_continuations;
+         DELETE FROM auth_hooks_migrations WHERE version = 3;",
+    )
+    .unwrap();
+    drop(raw);
+
+    let store = SqliteStore::open(&path).expect("migration 3 applies");
+    assert_eq!(store.schema_version().await.unwrap(), SQLITE_SCHEMA_VERSION);
+    assert!(store.find_by_login("ada").await.unwrap().is_some());
+    assert_eq!(store.totp("u-ada").await.unwrap(), None);
+    let secret = TotpSecret::from_base32("JBSWY3DPEHPK3PXP").unwrap();
+    store
+        .set_totp("u-ada", TotpEnrollment::confirmed(secret.clone()))
+        .await
+        .unwrap();
+    drop(store);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        store.totp("u-ada").await.unwrap(),
+        Some(TotpEnrollment::confirmed(secret)),
+        "an enrollment survives reopening"
+    );
+}
+
+#[tokio::test]
+async fn a_corrupt_totp_secret_is_a_store_error_that_shows_no_secret() {
+    let (_dir, path) = temp_db();
+    let store = SqliteStore::open(&path).unwrap();
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute(
+        "INSERT INTO auth_totp (user_id, secret, confirmed) VALUES ('u-ada', 'SHORT0SECRET!', 1)",
+        [],
+    )
+    .unwrap();
+    let error = store.totp("u-ada").await.unwrap_err();
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains("SHORT0SECRET"), "{shown}");
 }
 
 #[test]

@@ -21,8 +21,9 @@
 //! would send to each. Change a password at `/password` (linked from `/me`): every
 //! other session of the user is signed out.
 //!
-//! Everything is stored in SQLite: users, sessions (as keyed hashes), the JTI blocklist
-//! and failure counters, in a new directory of the system's temporary directory that
+//! Everything is stored in SQLite: users, sessions (as keyed hashes), the JTI blocklist,
+//! failure counters, second factors (TOTP secrets, recovery codes as keyed hashes) and
+//! logins waiting for one, in a new directory of the system's temporary directory that
 //! only the demo's user can read (mode 0700, a random name, removed when the demo
 //! exits normally; `AUTH_HOOKS_DEMO_DB=<path>` for another file, `:memory:` for none). Sessions
 //! end after 30 minutes idle or 8 hours in all (OWASP's guidance for a low-risk
@@ -39,7 +40,8 @@
 //! (HKDF-SHA256, `auth_hooks_flow::derive_key`), so one secret never keys two
 //! algorithms. A string shorter than 32 characters stops the start with a message
 //! naming its position (never the key). Without the variable the keys are random per
-//! start, so a restart logs everybody out.
+//! start, so a restart logs everybody out (and recovery codes, hashed with a key
+//! derived from the first secret, stop working; authenticator apps keep working).
 //!
 //! `AUTH_HOOKS_POLICIES='{"on_login": "raise"}'` sets the hooks' error policies; a bad
 //! phase or value stops the start with a message naming it.
@@ -61,10 +63,7 @@ use auth_hooks::{HookOverrides, HookPolicies};
 use auth_hooks_axum::{routes, security_headers, AuthState, Registration, WebConfig};
 use auth_hooks_flow::builtin::ip_throttle::IpThrottle;
 use auth_hooks_flow::builtin::lockout::Lockout;
-use auth_hooks_flow::second_factor::{
-    MemoryContinuationStore, MemorySecondFactorStore, SecondFactor, SecondFactorStore,
-    TotpEnrollment, TotpSecret,
-};
+use auth_hooks_flow::second_factor::{SecondFactor, SecondFactorStore, TotpEnrollment, TotpSecret};
 use auth_hooks_flow::{
     derive_key, AuthFlow, JwtKeys, KeyRing, PasswordBackend, PasswordHasher, PasswordUser,
     SessionConfig, SessionKey, SessionManager, Sweeper, TokenManager,
@@ -210,20 +209,27 @@ async fn store(
 /// can compute her codes).
 const GRACE_TOTP: &str = "JBSWY3DPEHPK3PXP";
 
-/// Second factors (kept in memory: the demo forgets enrollments on restart), with
-/// `grace` enrolled from `AUTH_HOOKS_DEMO_GRACE_TOTP` (base32, default [`GRACE_TOTP`]).
-async fn second_factor() -> Result<SecondFactor, Box<dyn std::error::Error>> {
+/// Second factors and logins waiting for one, in the demo's SQLite database (so an
+/// enrollment survives a restart), with `grace` enrolled from
+/// `AUTH_HOOKS_DEMO_GRACE_TOTP` (base32, default [`GRACE_TOTP`]). Her enrollment is
+/// written only when the database has another secret for her, so the last code she
+/// used stays spent across a restart.
+async fn second_factor(
+    store: &Arc<SqliteStore>,
+) -> Result<SecondFactor, Box<dyn std::error::Error>> {
     let secret = match std::env::var("AUTH_HOOKS_DEMO_GRACE_TOTP") {
         Ok(text) => TotpSecret::from_base32(&text)
             .map_err(|e| format!("AUTH_HOOKS_DEMO_GRACE_TOTP: {e}"))?,
         Err(_) => TotpSecret::from_base32(GRACE_TOTP)?,
     };
-    let factors = Arc::new(MemorySecondFactorStore::new());
-    factors
-        .set_totp("u-grace", TotpEnrollment::confirmed(secret))
-        .await?;
-    let mut second_factor = SecondFactor::new(factors, Arc::new(MemoryContinuationStore::new()))?
-        .with_issuer("auth-hooks demo");
+    let enrolled = store.totp("u-grace").await?;
+    if enrolled.is_none_or(|totp| totp.secret != secret || !totp.confirmed) {
+        store
+            .set_totp("u-grace", TotpEnrollment::confirmed(secret))
+            .await?;
+    }
+    let mut second_factor =
+        SecondFactor::new(store.clone(), store.clone())?.with_issuer("auth-hooks demo");
     if let Ok(list) = std::env::var("AUTH_HOOKS_DEMO_KEYS") {
         let first = list.split(',').next().unwrap_or_default();
         second_factor =
@@ -456,7 +462,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .tokens(TokenManager::new(keys.tokens, store.clone()))
         .extension(IpThrottle::new(store.clone()))
         .extension(Lockout::new(store.clone()))
-        .second_factor(second_factor().await?)
+        .second_factor(second_factor(&store).await?)
         .build()?;
     // Expired sessions, blocklist entries and failure counters go every 5 minutes, a
     // thousand rows at a time.

@@ -57,6 +57,26 @@ pub struct ContinuationRecord {
     pub failures: u32,
 }
 
+impl ContinuationRecord {
+    /// Whether the record is live at `now`: it ends at its `expires_at`.
+    pub fn is_live_at(&self, now: SystemTime) -> bool {
+        now < self.expires_at
+    }
+
+    /// The record as JSON text, for a store that keeps it as one value (SQLite, Redis):
+    /// [`from_json`](Self::from_json) reads it back exactly (instants to the nanosecond).
+    pub fn to_json(&self) -> Result<String, StoreError> {
+        serde_json::to_string(self)
+            .map_err(|e| StoreError::with_source("a continuation cannot be written as JSON", e))
+    }
+
+    /// A record written by [`to_json`](Self::to_json).
+    pub fn from_json(text: &str) -> Result<Self, StoreError> {
+        serde_json::from_str(text)
+            .map_err(|e| StoreError::with_source("a stored continuation is malformed", e))
+    }
+}
+
 /// Challenged logins waiting for their second factor, under the keyed hash of their
 /// continuation token.
 #[async_trait]
@@ -110,13 +130,13 @@ impl ContinuationStore for MemoryContinuationStore {
         Ok(self
             .lock()?
             .remove(id_hash)
-            .filter(|record| now < record.expires_at))
+            .filter(|record| record.is_live_at(now)))
     }
 
     async fn remove_expired(&self, now: SystemTime) -> Result<usize, StoreError> {
         let mut records = self.lock()?;
         let before = records.len();
-        records.retain(|_, record| now < record.expires_at);
+        records.retain(|_, record| record.is_live_at(now));
         Ok(before - records.len())
     }
 }

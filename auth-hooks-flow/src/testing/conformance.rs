@@ -8,10 +8,18 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use serde_json::json;
+
+use crate::second_factor::{
+    ContinuationRecord, ContinuationStore, SecondFactorStore, TotpEnrollment, TotpSecret,
+};
 use crate::{
     AttemptStore, JtiBlocklist, NewUserOutcome, PasswordUser, SessionData, SessionRecord,
     SessionStore, UserStore,
 };
+
+/// How many callers each race of the suites starts at once.
+const RACERS: u64 = 16;
 
 /// A fixed, far-future instant all suites count from.
 pub fn base() -> SystemTime {
@@ -576,5 +584,360 @@ pub async fn atomicity_conformance(
         sessions.list_for_user("rita").await.unwrap().len(),
         N as usize,
         "every rotation stored its new session"
+    );
+}
+
+/// How many of `racers` (tasks answering `true` when they won) won.
+async fn winners(racers: Vec<tokio::task::JoinHandle<bool>>) -> usize {
+    let mut won = 0;
+    for racer in racers {
+        won += usize::from(racer.await.expect("a racer panicked"));
+    }
+    won
+}
+
+/// The promises of [`SecondFactorStore`], races included: [`RACERS`] concurrent uses of
+/// one TOTP step or one recovery code, exactly one of which passes. Run it on a
+/// multi-threaded runtime; the store starts empty.
+pub async fn second_factor_store_conformance(store: Arc<dyn SecondFactorStore>) {
+    let secret = TotpSecret::from_base32("JBSWY3DPEHPK3PXP").expect("a valid secret");
+    let other = TotpSecret::from_base32("KRSXG5CTMVRXEZLUKN2XAZLSKNSWG4TF").expect("valid");
+
+    // Nothing for an unknown user.
+    assert_eq!(store.totp("nobody").await.expect("totp"), None);
+    assert!(
+        !store.confirm_totp("nobody").await.expect("confirm_totp"),
+        "confirm_totp without a secret is false"
+    );
+    assert!(
+        !store.accept_totp_step("nobody", 1).await.expect("accept"),
+        "no step is accepted without a secret"
+    );
+    assert!(!store.use_recovery_code("nobody", "h").await.unwrap());
+    assert_eq!(store.recovery_codes_left("nobody").await.unwrap(), 0);
+    assert!(
+        !store.remove("nobody").await.expect("remove"),
+        "remove of a user without a secret is false"
+    );
+
+    // Pending, then confirmed.
+    store
+        .set_totp("alice", TotpEnrollment::pending(secret.clone()))
+        .await
+        .expect("set_totp");
+    assert_eq!(
+        store.totp("alice").await.unwrap(),
+        Some(TotpEnrollment::pending(secret.clone())),
+        "totp returns the pending secret as stored"
+    );
+    assert!(store.confirm_totp("alice").await.unwrap());
+    assert_eq!(
+        store.totp("alice").await.unwrap(),
+        Some(TotpEnrollment::confirmed(secret.clone())),
+        "confirm_totp marks the secret confirmed and changes nothing else"
+    );
+
+    // Time steps: each later one once, never one already passed.
+    let step = 133_333_333; // base() / 30
+    assert!(store.accept_totp_step("alice", step).await.unwrap());
+    assert!(
+        !store.accept_totp_step("alice", step).await.unwrap(),
+        "a step is accepted once (a replay is refused)"
+    );
+    assert!(
+        !store.accept_totp_step("alice", step - 1).await.unwrap(),
+        "a step before the last accepted one is refused"
+    );
+    assert!(store.accept_totp_step("alice", step + 1).await.unwrap());
+    let alice = store.totp("alice").await.unwrap().expect("alice's secret");
+    assert_eq!(
+        (alice.last_step, alice.confirmed),
+        (Some(step + 1), true),
+        "the last accepted step is kept"
+    );
+    store
+        .set_totp("bob", TotpEnrollment::confirmed(other.clone()))
+        .await
+        .unwrap();
+    assert!(
+        store.accept_totp_step("bob", step).await.unwrap(),
+        "users' steps count apart"
+    );
+    // Steps compare exactly, beyond a double's 53 bits.
+    let big = 1u64 << 53;
+    store
+        .set_totp("big", TotpEnrollment::confirmed(other.clone()))
+        .await
+        .unwrap();
+    assert!(store.accept_totp_step("big", big).await.unwrap());
+    assert!(
+        store.accept_totp_step("big", big + 1).await.unwrap(),
+        "steps compare exactly (2^53 + 1 is later than 2^53)"
+    );
+    assert!(!store.accept_totp_step("big", big + 1).await.unwrap());
+
+    // Recovery codes: each hash once, per user; a new set replaces the old.
+    store
+        .set_recovery_codes("alice", vec!["h1".into(), "h2".into(), "h3".into()])
+        .await
+        .expect("set_recovery_codes");
+    assert_eq!(store.recovery_codes_left("alice").await.unwrap(), 3);
+    assert!(
+        !store.use_recovery_code("bob", "h2").await.unwrap(),
+        "another user's code is not one's own"
+    );
+    assert!(store.use_recovery_code("alice", "h2").await.unwrap());
+    assert!(
+        !store.use_recovery_code("alice", "h2").await.unwrap(),
+        "a recovery code is used once"
+    );
+    assert!(!store.use_recovery_code("alice", "h9").await.unwrap());
+    assert_eq!(
+        store.recovery_codes_left("alice").await.unwrap(),
+        2,
+        "a used code leaves the count"
+    );
+    store
+        .set_recovery_codes("alice", vec!["h4".into()])
+        .await
+        .unwrap();
+    assert!(
+        !store.use_recovery_code("alice", "h1").await.unwrap(),
+        "set_recovery_codes replaces the old codes"
+    );
+    assert!(store.use_recovery_code("alice", "h4").await.unwrap());
+    assert_eq!(store.recovery_codes_left("alice").await.unwrap(), 0);
+
+    // A new enrollment replaces the old one whole, recovery codes aside.
+    store
+        .set_recovery_codes("alice", vec!["h5".into()])
+        .await
+        .unwrap();
+    store
+        .set_totp("alice", TotpEnrollment::pending(other.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.totp("alice").await.unwrap(),
+        Some(TotpEnrollment::pending(other.clone())),
+        "set_totp replaces secret, confirmation and last step"
+    );
+    assert!(
+        store.accept_totp_step("alice", step).await.unwrap(),
+        "a replaced enrollment starts with no step spent"
+    );
+    assert_eq!(
+        store.recovery_codes_left("alice").await.unwrap(),
+        1,
+        "set_totp leaves the recovery codes"
+    );
+
+    // Removal forgets the secret and the codes.
+    assert!(
+        store.remove("alice").await.unwrap(),
+        "remove finds the secret"
+    );
+    assert_eq!(store.totp("alice").await.unwrap(), None);
+    assert_eq!(
+        store.recovery_codes_left("alice").await.unwrap(),
+        0,
+        "remove forgets the recovery codes"
+    );
+    assert!(!store.use_recovery_code("alice", "h5").await.unwrap());
+    assert!(
+        !store.remove("alice").await.unwrap(),
+        "a second remove is false"
+    );
+    assert!(
+        store.totp("bob").await.unwrap().is_some(),
+        "other users' factors stay"
+    );
+
+    // Races: one step, one code, many callers at once.
+    store
+        .set_totp("rita", TotpEnrollment::confirmed(secret.clone()))
+        .await
+        .unwrap();
+    let racers = (0..RACERS)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.accept_totp_step("rita", step).await.unwrap() })
+        })
+        .collect();
+    assert_eq!(
+        winners(racers).await,
+        1,
+        "of concurrent uses of one TOTP step exactly one is accepted"
+    );
+    // Steps racing in any order: the latest is always accepted and is the last one.
+    let racers = (1..=RACERS)
+        .map(|offset| {
+            let store = store.clone();
+            tokio::spawn(
+                async move { store.accept_totp_step("rita", step + offset).await.unwrap() },
+            )
+        })
+        .collect::<Vec<_>>();
+    let mut accepted = Vec::new();
+    for (offset, racer) in (1..=RACERS).zip(racers) {
+        if racer.await.unwrap() {
+            accepted.push(offset);
+        }
+    }
+    assert!(
+        accepted.contains(&RACERS),
+        "the latest of racing steps is accepted: {accepted:?}"
+    );
+    assert_eq!(
+        store.totp("rita").await.unwrap().and_then(|t| t.last_step),
+        Some(step + RACERS),
+        "no racing earlier step overwrites a later one"
+    );
+
+    let codes: Vec<String> = (0..RACERS).map(|i| format!("code-{i}")).collect();
+    store.set_recovery_codes("rita", codes).await.unwrap();
+    let racers = (0..RACERS)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.use_recovery_code("rita", "code-7").await.unwrap() })
+        })
+        .collect();
+    assert_eq!(
+        winners(racers).await,
+        1,
+        "of concurrent uses of one recovery code exactly one passes"
+    );
+    assert_eq!(
+        store.recovery_codes_left("rita").await.unwrap(),
+        RACERS as usize - 1,
+        "and only that code is spent"
+    );
+}
+
+/// A continuation of `user`'s login ending at `expires`, as the suites store them (the
+/// record is `#[non_exhaustive]`: store crates' own tests make theirs here).
+pub fn conformance_continuation(user: &str, expires: SystemTime) -> ContinuationRecord {
+    ContinuationRecord {
+        user_id: user.to_owned(),
+        login: format!("{user}@example.test"),
+        fields: json!({ "username": user, "tenant": { "id": 7, "quote": "it's \"x\"; --" } }),
+        resume_after: "auth_hooks_flow::builtin::totp".to_owned(),
+        factor: "totp".to_owned(),
+        amr: vec!["pwd".to_owned()],
+        expires_at: expires,
+        failures: 0,
+    }
+}
+
+/// The promises of [`ContinuationStore`], a race included: [`RACERS`] concurrent takes
+/// of one continuation, exactly one of which gets it. Run it on a multi-threaded
+/// runtime; the store starts empty.
+pub async fn continuation_store_conformance(store: Arc<dyn ContinuationStore>) {
+    // Instants to the nanosecond come back exactly.
+    let end = at(100) + Duration::from_nanos(7);
+    let first = conformance_continuation("alice", end);
+    assert_eq!(
+        store.take("hash-missing", at(0)).await.expect("take"),
+        None,
+        "take of an unknown hash is None"
+    );
+    store.put("hash-a", &first).await.expect("put");
+    assert_eq!(
+        store.take("hash-a", at(0)).await.expect("take"),
+        Some(first.clone()),
+        "take returns what put stored"
+    );
+    assert_eq!(
+        store.take("hash-a", at(0)).await.unwrap(),
+        None,
+        "a continuation is taken once"
+    );
+
+    // Put again replaces (a wrong code puts it back with its count).
+    store.put("hash-b", &first).await.unwrap();
+    let again = ContinuationRecord {
+        failures: 3,
+        amr: vec!["pwd".to_owned(), "otp".to_owned()],
+        ..first.clone()
+    };
+    store.put("hash-b", &again).await.unwrap();
+    assert_eq!(
+        store.take("hash-b", at(1)).await.unwrap(),
+        Some(again),
+        "put replaces the record under the same hash"
+    );
+
+    // Expiry: live until its end, not from its end on.
+    store.put("hash-c", &first).await.unwrap();
+    assert_eq!(
+        store.take("hash-c", end).await.unwrap(),
+        None,
+        "an expired continuation is not given out"
+    );
+    store.put("hash-d", &first).await.unwrap();
+    assert!(
+        store
+            .take("hash-d", end - Duration::from_nanos(1))
+            .await
+            .unwrap()
+            .is_some(),
+        "live until its very end"
+    );
+
+    // Keys are exact, and records of others stay.
+    store.put("hash-e", &first).await.unwrap();
+    assert_eq!(store.take("hash-E", at(0)).await.unwrap(), None);
+    assert_eq!(store.take("hash-", at(0)).await.unwrap(), None);
+
+    // Sweeping: what ended goes, what lives stays.
+    store
+        .put("hash-f", &conformance_continuation("bob", at(10)))
+        .await
+        .unwrap();
+    store
+        .put("hash-g", &conformance_continuation("carol", at(1000)))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.remove_expired(at(9)).await.expect("remove_expired"),
+        0,
+        "nothing ends before its time"
+    );
+    let swept = store.remove_expired(at(500)).await.unwrap();
+    assert!(
+        swept >= 2,
+        "ended continuations are forgotten (hash-e, hash-f): {swept}"
+    );
+    assert_eq!(store.take("hash-f", at(0)).await.unwrap(), None);
+    assert_eq!(
+        store.take("hash-e", at(0)).await.unwrap(),
+        None,
+        "remove_expired forgets an ended continuation"
+    );
+    assert_eq!(
+        store
+            .take("hash-g", at(501))
+            .await
+            .unwrap()
+            .map(|r| r.user_id),
+        Some("carol".to_owned()),
+        "a live continuation survives the sweep"
+    );
+
+    // Race: one continuation, many takes at once.
+    store
+        .put("hash-race", &conformance_continuation("rita", at(1000)))
+        .await
+        .unwrap();
+    let racers = (0..RACERS)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.take("hash-race", at(1)).await.unwrap().is_some() })
+        })
+        .collect();
+    assert_eq!(
+        winners(racers).await,
+        1,
+        "of concurrent takes of one continuation exactly one gets it"
     );
 }

@@ -12,7 +12,8 @@
 //!
 //! The trait suites ([`session_store_conformance`], [`jti_blocklist_conformance`],
 //! [`attempt_store_conformance`], [`user_store_conformance`],
-//! [`atomicity_conformance`]) each take an empty store; [`full_cycle`] runs one
+//! [`atomicity_conformance`], [`second_factor_store_conformance`],
+//! [`continuation_store_conformance`]) each take an empty store; [`full_cycle`] runs one
 //! whole login/logout cycle through the [`AuthFlow`](crate::AuthFlow) on a store seeded
 //! with [`USERS`]; [`parallel_guesses_conformance`] races bursts of guesses against the
 //! lockout and IP throttle kept in an attempt store.

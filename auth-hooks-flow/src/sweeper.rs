@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::second_factor::ContinuationStore;
 use crate::{AttemptStore, AuthFlow, Clock, SessionManager, StoreError, SystemClock, TokenManager};
 
 /// How many expired entries one sweep removed, per store.
@@ -16,6 +17,8 @@ pub struct Swept {
     pub blocklist: usize,
     /// Failure windows and locks that ended.
     pub attempts: usize,
+    /// Continuations of challenged logins nobody finished.
+    pub continuations: usize,
 }
 
 /// Sweeps the stores of a flow: expired sessions and blocklist entries, and the ended
@@ -36,6 +39,7 @@ pub struct Swept {
 pub struct Sweeper {
     sessions: Option<Arc<SessionManager>>,
     tokens: Option<Arc<TokenManager>>,
+    continuations: Option<Arc<dyn ContinuationStore>>,
     attempts: Vec<Arc<dyn AttemptStore>>,
     clock: Arc<dyn Clock>,
     batch: usize,
@@ -48,11 +52,13 @@ impl Sweeper {
     /// How often [`spawn`](Self::spawn) sweeps by default.
     pub const DEFAULT_EVERY: Duration = Duration::from_secs(5 * 60);
 
-    /// A sweeper of `flow`'s session store and blocklist.
+    /// A sweeper of `flow`'s session store, blocklist and (with a second factor) its
+    /// continuations.
     pub fn new(flow: &AuthFlow) -> Self {
         Sweeper {
             sessions: flow.sessions().cloned(),
             tokens: flow.tokens().cloned(),
+            continuations: flow.second_factor().map(|f| f.continuations.clone()),
             attempts: Vec::new(),
             clock: Arc::new(SystemClock),
             batch: Self::DEFAULT_BATCH,
@@ -97,6 +103,10 @@ impl Sweeper {
             swept.blocklist = self
                 .drain(|limit| tokens.blocklist().remove_expired_at_most(now, limit))
                 .await?;
+        }
+        if let Some(continuations) = &self.continuations {
+            // Continuations are few and short-lived: one call removes them.
+            swept.continuations = continuations.remove_expired(now).await?;
         }
         for attempts in &self.attempts {
             swept.attempts += self
@@ -150,6 +160,7 @@ impl std::fmt::Debug for Sweeper {
         f.debug_struct("Sweeper")
             .field("sessions", &self.sessions.is_some())
             .field("tokens", &self.tokens.is_some())
+            .field("continuations", &self.continuations.is_some())
             .field("attempt_stores", &self.attempts.len())
             .field("batch", &self.batch)
             .field("every", &self.every)

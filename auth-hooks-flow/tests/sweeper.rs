@@ -163,3 +163,52 @@ async fn a_sweep_removes_every_expired_entry_in_bounded_batches_and_nothing_live
         "nothing left"
     );
 }
+
+#[tokio::test]
+async fn a_sweep_removes_continuations_nobody_finished() {
+    use auth_hooks_flow::second_factor::{
+        ContinuationRecord, ContinuationStore, MemoryContinuationStore, MemorySecondFactorStore,
+        SecondFactor,
+    };
+    let now = SystemTime::now();
+    let continuations = Arc::new(MemoryContinuationStore::default());
+    // Built as a store reads one back (the record is non-exhaustive).
+    let record = |ends: SystemTime| {
+        let since = ends.duration_since(SystemTime::UNIX_EPOCH).unwrap();
+        let json = serde_json::json!({
+            "user_id": "u-1", "login": "ada", "fields": {}, "resume_after": "totp",
+            "factor": "totp", "amr": ["pwd"], "failures": 0,
+            "expires_at": { "secs_since_epoch": since.as_secs(), "nanos_since_epoch": since.subsec_nanos() },
+        });
+        ContinuationRecord::from_json(&json.to_string()).unwrap()
+    };
+    continuations
+        .put("abandoned", &record(now - Duration::from_secs(1)))
+        .await
+        .unwrap();
+    continuations
+        .put("pending", &record(now + Duration::from_secs(300)))
+        .await
+        .unwrap();
+    let factor = SecondFactor::new(
+        Arc::new(MemorySecondFactorStore::default()),
+        continuations.clone(),
+    )
+    .unwrap();
+    let users = Arc::new(MemoryUserStore::new());
+    let flow = AuthFlow::builder(PasswordBackend::new(users, PasswordHasher::for_tests()))
+        .hooks(AuthHookRegistry::new())
+        .sessions(SessionManager::new(
+            SessionKey::new([7u8; 32]).unwrap(),
+            Arc::new(MemorySessionStore::new()),
+        ))
+        .second_factor(factor)
+        .build()
+        .unwrap();
+    let swept = Sweeper::new(&flow).sweep().await.unwrap();
+    assert_eq!(swept.continuations, 1);
+    assert!(
+        continuations.take("pending", now).await.unwrap().is_some(),
+        "the live one stays"
+    );
+}

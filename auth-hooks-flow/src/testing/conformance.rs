@@ -596,7 +596,7 @@ async fn winners(racers: Vec<tokio::task::JoinHandle<bool>>) -> usize {
     won
 }
 
-/// The promises of [`SecondFactorStore`], races included: [`RACERS`] concurrent uses of
+/// The promises of [`SecondFactorStore`], races included: 16 concurrent uses of
 /// one TOTP step or one recovery code, exactly one of which passes. Run it on a
 /// multi-threaded runtime; the store starts empty.
 pub async fn second_factor_store_conformance(store: Arc<dyn SecondFactorStore>) {
@@ -829,7 +829,7 @@ pub fn conformance_continuation(user: &str, expires: SystemTime) -> Continuation
     }
 }
 
-/// The promises of [`ContinuationStore`], a race included: [`RACERS`] concurrent takes
+/// The promises of [`ContinuationStore`], a race included: 16 concurrent takes
 /// of one continuation, exactly one of which gets it. Run it on a multi-threaded
 /// runtime; the store starts empty.
 pub async fn continuation_store_conformance(store: Arc<dyn ContinuationStore>) {

@@ -55,6 +55,7 @@ mod routes;
 mod second_factor_body;
 mod security_headers;
 mod state;
+mod totp_removal_body;
 
 pub use body::{BodyFormat, LoginBody, MAX_LOGIN_BODY};
 pub use client_ip::{InvalidProxy, TrustedProxies};
@@ -70,3 +71,4 @@ pub use routes::{csrf_guard, routes};
 pub use second_factor_body::SecondFactorBody;
 pub use security_headers::{security_headers, CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SECURITY};
 pub use state::AuthState;
+pub use totp_removal_body::{TotpRemovalBody, TotpRemovalProof};

@@ -279,7 +279,9 @@ pub fn totp_page(config: &WebConfig, page: &TotpPage<'_>) -> Markup {
                 p id="status" { "An authenticator app is set up: every sign-in asks for its code." }
                 form id="remove" method="post" action=(format!("{base}/totp/remove")) {
                     label for="code" { "A code from the app (or a recovery code)" }
-                    input type="text" id="code" name="code" autocomplete="one-time-code" required;
+                    input type="text" id="code" name="code" autocomplete="one-time-code";
+                    label for="password" { "or your password" }
+                    input type="password" id="password" name="password" autocomplete="current-password";
                     button type="submit" id="submit" { "Remove" }
                 }
             } @else {

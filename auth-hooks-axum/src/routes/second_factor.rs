@@ -15,7 +15,8 @@ use crate::page::{second_factor_page, totp_page, SecondFactorPage, TotpPage};
 use crate::routes::login::{succeed, LoginHeaders};
 use crate::routes::{answer_refusal, no_store, SameSiteLogin};
 use crate::{
-    AuthState, BodyFormat, CurrentUser, HookRequest, LoginRequired, SecondFactorBody, WebError,
+    AuthState, BodyFormat, CurrentUser, HookRequest, LoginRequired, SecondFactorBody,
+    TotpRemovalBody, TotpRemovalProof, WebError,
 };
 
 /// What a challenged login answers: JSON `401 {"second_factor", "continuation"}`, or
@@ -214,25 +215,31 @@ pub(crate) async fn post_totp_confirm(
     }
 }
 
-/// Removes the app and the recovery codes, proven by a fresh code (through the gate).
+/// Removes the app and the recovery codes, proven by a fresh code, a recovery code or
+/// the password (through the gate).
 pub(crate) async fn post_totp_remove(
     _: SameSiteLogin,
     State(state): State<AuthState>,
     HookRequest(request): HookRequest,
     LoginHeaders { format, .. }: LoginHeaders,
     user: Result<CurrentUser, WebError>,
-    body: Result<SecondFactorBody, WebError>,
+    body: Result<TotpRemovalBody, WebError>,
 ) -> Response {
     let (user, body) = match (user, body) {
         (Ok(user), Ok(body)) => (user, body),
         (Err(error), _) | (_, Err(error)) => return refuse(&state, format, error),
     };
     let login = login_of(&user);
-    match state
-        .flow()
-        .remove_totp(user.id(), &login, &body.code, request)
-        .await
-    {
+    let flow = state.flow();
+    let removed = match &body.proof {
+        TotpRemovalProof::Code(code) => flow.remove_totp(user.id(), &login, code, request).await,
+        TotpRemovalProof::Password(password) => {
+            flow.remove_totp_with_password(user.id(), &login, password, request)
+                .await
+        }
+    };
+    drop(body);
+    match removed {
         Ok(()) => no_store(match format {
             BodyFormat::Json => Json(json!({ "removed": true })).into_response(),
             BodyFormat::Form => {

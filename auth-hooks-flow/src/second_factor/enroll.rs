@@ -167,6 +167,32 @@ impl AuthFlow {
         code: &str,
         request: RequestMeta,
     ) -> Result<(), SecondFactorError> {
+        self.remove_totp_proven(user_id, login, RemovalProof::Code(code), request)
+            .await
+    }
+
+    /// Removes the TOTP secret and recovery codes of `user_id`, proven by the account's
+    /// password instead of a code (the phone is lost and the recovery codes too),
+    /// through the same gate: guessing the password here counts as guessing it at the
+    /// login. A wrong password answers [`LoginError::WrongPassword`].
+    pub async fn remove_totp_with_password(
+        &self,
+        user_id: &str,
+        login: &str,
+        password: &str,
+        request: RequestMeta,
+    ) -> Result<(), SecondFactorError> {
+        self.remove_totp_proven(user_id, login, RemovalProof::Password(password), request)
+            .await
+    }
+
+    async fn remove_totp_proven(
+        &self,
+        user_id: &str,
+        login: &str,
+        proof: RemovalProof<'_>,
+        request: RequestMeta,
+    ) -> Result<(), SecondFactorError> {
         let second_factor = self.second_factor_service()?;
         let Some(totp) = second_factor
             .factors
@@ -177,22 +203,37 @@ impl AuthFlow {
             return Err(SecondFactorError::NotEnrolled);
         };
         self.gate_code(request, login).await?;
-        let proven = match normalize_recovery_code(code) {
-            Some(recovery) => {
-                let hash = second_factor.recovery_hash(user_id, &recovery);
-                second_factor
-                    .factors
-                    .use_recovery_code(user_id, &hash)
-                    .await?
+        let proven = match proof {
+            RemovalProof::Password(password) => {
+                let credentials = crate::Credentials::password(login, password);
+                match self.backend.authenticate(&credentials).await {
+                    Ok(crate::AuthOutcome::Authenticated(user)) if user.id == user_id => true,
+                    Ok(_) => return Err(SecondFactorError::Refused(LoginError::WrongPassword)),
+                    Err(error) => {
+                        return Err(SecondFactorError::Refused(LoginError::from_backend(
+                            error,
+                            &self.backend_name,
+                        )))
+                    }
+                }
             }
-            None => match totp.secret.matching_step(code, second_factor.clock.now()) {
-                Some(step) => {
+            RemovalProof::Code(code) => match normalize_recovery_code(code) {
+                Some(recovery) => {
+                    let hash = second_factor.recovery_hash(user_id, &recovery);
                     second_factor
                         .factors
-                        .accept_totp_step(user_id, step)
+                        .use_recovery_code(user_id, &hash)
                         .await?
                 }
-                None => false,
+                None => match totp.secret.matching_step(code, second_factor.clock.now()) {
+                    Some(step) => {
+                        second_factor
+                            .factors
+                            .accept_totp_step(user_id, step)
+                            .await?
+                    }
+                    None => false,
+                },
             },
         };
         if !proven {
@@ -202,4 +243,12 @@ impl AuthFlow {
         tracing::info!(target: "auth_hooks::audit", outcome = "second_factor_removed", factor = "totp", user_id, "second factor removed");
         Ok(())
     }
+}
+
+/// What proves a TOTP removal.
+enum RemovalProof<'a> {
+    /// A fresh TOTP code, or a recovery code.
+    Code(&'a str),
+    /// The account's password.
+    Password(&'a str),
 }

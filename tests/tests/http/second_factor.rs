@@ -392,6 +392,83 @@ async fn removing_the_app_needs_a_fresh_code() {
 }
 
 #[tokio::test]
+async fn the_app_can_be_removed_with_the_password_and_a_wrong_one_meets_the_lockout() {
+    let (server, stores, factors) = bare_server().await;
+    let secret = TotpSecret::from_base32(SECRET).unwrap();
+    factors
+        .set_totp("u-ada", TotpEnrollment::confirmed(secret.clone()))
+        .await
+        .unwrap();
+    let continuation = challenged(&server).await;
+    let code = secret.code_at(stores.clock.now());
+    let response = post(
+        &server,
+        "/login/second-factor",
+        json!({ "continuation": continuation, "code": code }),
+    )
+    .await;
+    let session = cookie_value(response.headers(), "session").unwrap();
+
+    let wrong = send(
+        &server,
+        "/second-factor/totp/remove",
+        Some(&session),
+        None,
+        json!({ "password": "not the password" }),
+    )
+    .await;
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    assert!(
+        factors.totp("u-ada").await.unwrap().is_some(),
+        "a wrong password removes nothing"
+    );
+    let none = send(
+        &server,
+        "/second-factor/totp/remove",
+        Some(&session),
+        None,
+        json!({}),
+    )
+    .await;
+    assert_eq!(none.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let removed = send(
+        &server,
+        "/second-factor/totp/remove",
+        Some(&session),
+        None,
+        json!({ "password": PASSWORD }),
+    )
+    .await;
+    assert_eq!(removed.status(), StatusCode::OK);
+    assert_eq!(factors.totp("u-ada").await.unwrap(), None);
+
+    // Guessing the password there counts like guessing it at the login.
+    factors
+        .set_totp("u-ada", TotpEnrollment::confirmed(secret.clone()))
+        .await
+        .unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let guess = send(
+            &server,
+            "/second-factor/totp/remove",
+            Some(&session),
+            None,
+            json!({ "password": "a guess" }),
+        )
+        .await;
+        statuses.push(guess.status());
+    }
+    assert_eq!(
+        statuses.last(),
+        Some(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn every_enrollment_route_refuses_cross_site_and_anonymous_requests() {
     let (server, stores, factors) = bare_server().await;
     let session = ada_session(&server).await;

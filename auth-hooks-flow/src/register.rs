@@ -88,11 +88,12 @@ impl AuthFlow {
 
         let registration = self.backend.register(&fields).await;
         drop(fields);
-        let (user, outcome) = match registration {
-            Ok(Registration::Created(user)) => (user, "created"),
-            Ok(Registration::LoginTaken(user)) => (user, "login_taken"),
+        let (user, created) = match registration {
+            Ok(Registration::Created(user)) => (user, true),
+            Ok(Registration::LoginTaken(user)) => (user, false),
             Err(error) => return Err(LoginError::from_backend(error, &self.backend_name)),
         };
+        let outcome = if created { "created" } else { "login_taken" };
         tracing::info!(backend = %self.backend_name, user_id = %user.id, outcome, "registration handled");
 
         let mut ctx = base
@@ -108,13 +109,13 @@ impl AuthFlow {
             .await
             .map_err(LoginError::from_hook)?;
 
-        match (options.sign_in, outcome) {
+        match (options.sign_in, created) {
             (false, _) => Ok(Registered::Accepted),
-            (true, "created") => self
+            (true, true) => self
                 .complete_login(ctx, user, &options.login)
                 .await
                 .map(|success| Registered::SignedIn(Box::new(success))),
-            (true, _) => Err(LoginError::LoginTaken),
+            (true, false) => Err(LoginError::LoginTaken),
         }
     }
 }

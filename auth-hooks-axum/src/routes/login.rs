@@ -58,11 +58,7 @@ pub(crate) async fn post_login(
         .map(str::to_owned);
     let next = body.next.as_deref().and_then(|n| validate_next(n).ok());
 
-    // The session the client came with is ended as the new one starts: no fixation.
-    let mut options = LoginOptions::default();
-    if let Some(previous) = previous_session {
-        options = options.replacing_session(previous);
-    }
+    let options = replacing(previous_session);
     let credentials = Credentials::from_json(Value::Object(body.fields))
         .expect("the body parser only yields objects");
 
@@ -86,6 +82,15 @@ pub(crate) async fn post_login(
             login_name.as_deref(),
             next.as_deref(),
         ),
+    }
+}
+
+/// The options of a login that ends the session the client came with as the new one
+/// starts: no fixation.
+pub(crate) fn replacing(previous_session: Option<SessionId>) -> LoginOptions {
+    match previous_session {
+        Some(previous) => LoginOptions::default().replacing_session(previous),
+        None => LoginOptions::default(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! `GET /register` (the page) and `POST /register` (JSON or form), when registration is
 //! open.
 
-use auth_hooks_flow::{Credentials, LoginOptions, RegisterOptions, Registered};
+use auth_hooks_flow::{Credentials, RegisterOptions, Registered};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::config::Registration;
 use crate::page::{register_page, registered_page, RegisterPage};
-use crate::routes::login::{succeed, LoginHeaders};
+use crate::routes::login::{replacing, succeed, LoginHeaders};
 use crate::routes::{answer_refusal, no_store, SameSiteLogin};
 use crate::{AuthState, BodyFormat, HookRequest, LoginBody, RedirectIfAuthenticated, WebError};
 
@@ -57,9 +57,7 @@ pub(crate) async fn post_register(
     let mut options = RegisterOptions::default();
     if state.config().registration == Registration::SignsIn {
         options = options.signing_in();
-        if let Some(previous) = previous_session {
-            options.login = LoginOptions::default().replacing_session(previous);
-        }
+        options.login = replacing(previous_session);
     }
     let fields = Credentials::from_json(Value::Object(body.fields))
         .expect("the body parser only yields objects");

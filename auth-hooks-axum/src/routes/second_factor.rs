@@ -3,7 +3,7 @@
 //! /second-factor/totp`, `…/totp/confirm`, `…/totp/remove`).
 
 use auth_hooks_flow::second_factor::Continuation;
-use auth_hooks_flow::{LoginError, LoginOptions};
+use auth_hooks_flow::LoginError;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::next::validate_next;
 use crate::page::{second_factor_page, totp_page, SecondFactorPage, TotpPage};
-use crate::routes::login::{succeed, LoginHeaders};
+use crate::routes::login::{replacing, succeed, LoginHeaders};
 use crate::routes::{answer_refusal, no_store, SameSiteLogin};
 use crate::{
     AuthState, BodyFormat, CurrentUser, HookRequest, LoginRequired, SecondFactorBody,
@@ -74,10 +74,7 @@ pub(crate) async fn post_login_second_factor(
         let error = WebError::unprocessable("Field `continuation` is required.");
         return answer_refusal(format, error, |m| code_page(&state, m, "", next.as_deref()));
     };
-    let mut options = LoginOptions::default();
-    if let Some(previous) = previous_session {
-        options = options.replacing_session(previous);
-    }
+    let options = replacing(previous_session);
     match state
         .flow()
         .resume_login(continuation, &body.code, request, options)

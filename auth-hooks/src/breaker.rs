@@ -157,6 +157,16 @@ impl Breaker {
         Transition::Closed
     }
 
+    /// The probe was dropped before it finished (its caller went away): open again for
+    /// the open time, so the next probe can come.
+    #[cold]
+    pub(crate) fn abandoned(&self, permit: Permit, now: u64) {
+        if permit == Permit::Probe {
+            self.opened_at.store(now, Ordering::Release);
+            self.probing.store(false, Ordering::Release);
+        }
+    }
+
     /// A call failed (an error, a panic, a timeout).
     #[cold]
     pub(crate) fn failed(&self, permit: Permit, now: u64) -> Transition {

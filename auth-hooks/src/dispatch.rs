@@ -203,8 +203,13 @@ impl AuthHookRegistry {
             (own, left) => own.or(left),
         };
         let started = record.then(Instant::now);
-        // Counts the run as ended here if the caller drops it while the hook runs.
-        let cancelled = StopOnDrop(&hook.counters.stopped);
+        // Counts the run as ended here if the caller drops it while the hook runs, and
+        // frees a breaker's probe for the next call.
+        let cancelled = Cancelled {
+            hook,
+            permit,
+            registry: self,
+        };
         let outcome = match &hook.call {
             Call::AsyncFn(f) => call_async(hook, ctx, timeout, || f(ctx)).await,
             Call::AsyncClosure(f) => call_async(hook, ctx, timeout, || f(ctx)).await,
@@ -268,12 +273,20 @@ impl AuthHookRegistry {
     }
 }
 
-/// Counts a run as ended at a hook when dropped: forgotten once the hook finished.
-struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicU64);
+/// What a dropped async hook leaves behind: its run ended there, and a breaker's probe
+/// is free again. Forgotten once the hook finished.
+struct Cancelled<'a> {
+    hook: &'a Hook,
+    permit: Permit,
+    registry: &'a AuthHookRegistry,
+}
 
-impl Drop for StopOnDrop<'_> {
+impl Drop for Cancelled<'_> {
     fn drop(&mut self) {
-        stats::bump(self.0);
+        stats::bump(&self.hook.counters.stopped);
+        if let Some(breaker) = &self.hook.breaker {
+            breaker.abandoned(self.permit, self.registry.live.clock.now_ms());
+        }
     }
 }
 

@@ -87,7 +87,9 @@ pub enum HookFailure {
     TimedOut(Duration),
     /// The phase ran past its time budget before this hook could run.
     BudgetExceeded(Duration),
-    /// The hook's circuit breaker is open: it was not called.
+    /// The hook's circuit breaker is open: it was not called. A fault, like a panic:
+    /// a gate whose check did not run decides nothing, so under either policy it
+    /// refuses (unless the hook was declared with `fallback = "allow"`).
     BreakerOpen,
 }
 
@@ -97,7 +99,10 @@ impl HookFailure {
     pub fn is_fault(&self) -> bool {
         matches!(
             self,
-            HookFailure::Panicked(_) | HookFailure::TimedOut(_) | HookFailure::BudgetExceeded(_)
+            HookFailure::Panicked(_)
+                | HookFailure::TimedOut(_)
+                | HookFailure::BudgetExceeded(_)
+                | HookFailure::BreakerOpen
         )
     }
 }

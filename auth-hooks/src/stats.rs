@@ -108,13 +108,13 @@ impl HookStats {
         let mut stats = Vec::new();
         for hook in hooks {
             let counters = &*hook.counters;
-            ended_earlier += load(&counters.budget_stopped);
+            ended_earlier = ended_earlier.saturating_add(load(&counters.budget_stopped));
             let reached = runs
                 .saturating_sub(load(&counters.base_runs))
                 .saturating_sub(ended_earlier);
             let breaker = hook.breaker.as_ref().map(|b| b.state(now_ms));
             stats.push(HookStats::new(hook, reached, breaker));
-            ended_earlier += load(&counters.stopped);
+            ended_earlier = ended_earlier.saturating_add(load(&counters.stopped));
         }
         stats
     }

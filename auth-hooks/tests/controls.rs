@@ -425,3 +425,82 @@ fn the_attempt_id_is_in_every_hook_span_and_failure_line() {
     let (_, logs) = capture_logs(|| hooks.run_blocking(Phase::OnLogin, &ctx()));
     assert!(logs.contains("attempt-7f3a"), "{logs}");
 }
+
+#[test]
+fn an_open_breaker_in_a_gate_refuses_under_log_too() {
+    let clock = Arc::new(FakeHookClock::default());
+    let mut hooks = AuthHookRegistry::new();
+    hooks.set_clock(clock);
+    let options = HookOptions::default()
+        .on_error(ErrorPolicy::Log)
+        .breaker(BreakerConfig::new(1, Duration::from_secs(30)));
+    hooks
+        .register_with(
+            Phase::BeforeAuthenticate,
+            "risk_check",
+            options,
+            |_: &AuthHookContext| -> () { panic!("the risk service's client crashed") },
+        )
+        .unwrap();
+    // The panic is a fault: refused. Its breaker is now open, and the skipped check is
+    // a fault too: still refused, though the hook's policy is `log`.
+    for _ in 0..3 {
+        let err = hooks
+            .run_blocking(Phase::BeforeAuthenticate, &ctx())
+            .unwrap_err();
+        assert!(matches!(err, AuthHookError::Failed(_)), "{err:?}");
+    }
+    let stats = hooks.stats();
+    assert_eq!(stats_of(&stats, "risk_check").breaker_skips, 2);
+}
+
+#[test]
+fn a_probe_whose_caller_hangs_up_frees_the_breaker_for_the_next_probe() {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+
+    let clock = Arc::new(FakeHookClock::default());
+    let mut hooks = AuthHookRegistry::new();
+    hooks.set_clock(clock.clone());
+    let calls = Arc::new(AtomicUsize::new(0));
+    let hang = Arc::new(AtomicBool::new(false));
+    let (counted, hanging) = (calls.clone(), hang.clone());
+    hooks
+        .register_async_with(
+            Phase::BeforeLogin,
+            "remote",
+            HookOptions::default().breaker(BreakerConfig::new(1, Duration::from_secs(10))),
+            move |_: &AuthHookContext| -> HookFuture<'_> {
+                counted.fetch_add(1, Ordering::SeqCst);
+                let hang = hanging.load(Ordering::SeqCst);
+                Box::pin(async move {
+                    if hang {
+                        std::future::pending::<()>().await;
+                    }
+                    Err::<(), _>(std::io::Error::other("down").into())
+                })
+            },
+        )
+        .unwrap();
+    assert!(
+        hooks.run_blocking(Phase::BeforeLogin, &ctx()).is_err(),
+        "opens the breaker"
+    );
+
+    // The probe starts, and its caller goes away while it runs.
+    clock.advance(Duration::from_secs(10));
+    hang.store(true, Ordering::SeqCst);
+    {
+        let ctx = ctx();
+        let mut run = Box::pin(hooks.run(Phase::BeforeLogin, &ctx));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(run.as_mut().poll(&mut cx).is_pending());
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "the probe was called");
+
+    // After another open time, a new probe is let through: the breaker is not stuck.
+    hang.store(false, Ordering::SeqCst);
+    clock.advance(Duration::from_secs(10));
+    assert!(hooks.run_blocking(Phase::BeforeLogin, &ctx()).is_err());
+    assert_eq!(calls.load(Ordering::SeqCst), 3, "a new probe ran");
+}

@@ -68,10 +68,12 @@ impl AuthHookRegistry {
             Some(index) => {
                 // The run this resumes goes on past the challenge: the hooks after it are
                 // reached after all.
-                hooks[index]
-                    .counters
-                    .stopped
-                    .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+                // Saturating: the challenge may have been counted by another instance.
+                let _ = hooks[index].counters.stopped.fetch_update(
+                    std::sync::atomic::Ordering::Relaxed,
+                    std::sync::atomic::Ordering::Relaxed,
+                    |n| n.checked_sub(1),
+                );
                 Ok(&hooks[index + 1..])
             }
             None => {

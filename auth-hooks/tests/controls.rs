@@ -457,7 +457,7 @@ fn an_open_breaker_in_a_gate_refuses_under_log_too() {
 #[test]
 fn a_probe_whose_caller_hangs_up_frees_the_breaker_for_the_next_probe() {
     use std::future::Future;
-    use std::task::{Context, Poll, Waker};
+    use std::task::{Context, Waker};
 
     let clock = Arc::new(FakeHookClock::default());
     let mut hooks = AuthHookRegistry::new();

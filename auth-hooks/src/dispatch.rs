@@ -11,8 +11,8 @@ use crate::block_on::block_on;
 use crate::breaker::{Permit, Transition};
 use crate::guard::{catch_panic, guard_future, panicked, Outcome};
 use crate::hook::{Call, Hook};
-use crate::registry::Timed;
-use crate::stats::{self, bump};
+use crate::phase_hooks::{PlainFn, Timed};
+use crate::stats;
 
 mod resume;
 
@@ -48,12 +48,18 @@ impl AuthHookRegistry {
     /// executor, a single-threaded one included). Dropping the returned future cancels
     /// the running hook and runs no further ones.
     pub async fn run(&self, phase: Phase, ctx: &AuthHookContext) -> Result<(), AuthHookError> {
-        let hooks = self.phase_hooks(phase);
-        if hooks.is_empty() {
-            return Ok(());
+        match self.phase(phase).plain() {
+            Some([]) => Ok(()),
+            Some(fns) => self.run_plain_fns(phase, fns, ctx),
+            None => {
+                let hooks = self.phase_hooks(phase);
+                if hooks.is_empty() {
+                    return Ok(());
+                }
+                self.live.runs.count(phase);
+                self.run_hooks(phase, hooks, ctx).await
+            }
         }
-        bump(&self.live.runs[phase.index()]);
-        self.run_hooks(phase, hooks, ctx).await
     }
 
     /// [`run`](Self::run) of `hooks`, some of `phase`'s (all, or those after a
@@ -65,7 +71,7 @@ impl AuthHookRegistry {
         ctx: &AuthHookContext,
     ) -> Result<(), AuthHookError> {
         let policy = self.policies().get(phase);
-        if let Some(timed) = self.timed(phase) {
+        if let Some(timed) = self.phase(phase).timed() {
             return self.run_timed(phase, policy, timed, hooks, ctx).await;
         }
         // Plain sync fns, the common kind, run in a tight loop outside this future's
@@ -90,13 +96,74 @@ impl AuthHookRegistry {
     /// needs a runtime's services (a Tokio timer or socket) panics there; the panic is
     /// caught and handled as a failure under the policy. Do not call this from async
     /// code: it blocks the thread.
+    #[inline]
     pub fn run_blocking(&self, phase: Phase, ctx: &AuthHookContext) -> Result<(), AuthHookError> {
+        // Each arm ends in a call that writes the result where the caller wants it.
+        match self.phase(phase).plain() {
+            Some([]) => Ok(()),
+            Some(fns) => self.run_plain_fns(phase, fns, ctx),
+            None => self.run_blocking_planless(phase, ctx),
+        }
+    }
+
+    /// [`run_blocking`](Self::run_blocking) of a phase that is not a list of plain fns.
+    fn run_blocking_planless(
+        &self,
+        phase: Phase,
+        ctx: &AuthHookContext,
+    ) -> Result<(), AuthHookError> {
         let hooks = self.phase_hooks(phase);
         if hooks.is_empty() {
             return Ok(());
         }
-        bump(&self.live.runs[phase.index()]);
+        self.live.runs.count(phase);
         self.run_blocking_hooks(phase, hooks, ctx)
+    }
+
+    /// Runs a phase of plain sync fns, `fns` (one for each of its hooks), and counts the
+    /// run.
+    ///
+    /// With no span to record, the loop is the hand-written one over fn pointers plus a
+    /// test of each result: one `catch_unwind` for the whole run (a panic ends the loop,
+    /// its hook is settled and the loop goes on after it), and a hook's result moved only
+    /// when it is not `Ok(())`.
+    #[inline(never)]
+    fn run_plain_fns(
+        &self,
+        phase: Phase,
+        fns: &[PlainFn],
+        ctx: &AuthHookContext,
+    ) -> Result<(), AuthHookError> {
+        self.live.runs.count(phase);
+        let policy = self.policies().get(phase);
+        let hooks = self.phase_hooks(phase);
+        if hook_spans_enabled() {
+            let rest = run_sync_fns(phase, policy, hooks, ctx)?;
+            debug_assert!(rest.is_none(), "a planned phase holds only plain fns");
+            return Ok(());
+        }
+        let mut at = 0;
+        loop {
+            let mut unsuccessful = ManuallyDrop::new(None);
+            let caught = catch_unwind(AssertUnwindSafe(|| {
+                while let Some(f) = fns.get(at) {
+                    let returned = ManuallyDrop::new(f(ctx));
+                    if !returned.is_ok() {
+                        unsuccessful = ManuallyDrop::new(Some(ManuallyDrop::into_inner(returned)));
+                        return false;
+                    }
+                    at += 1;
+                }
+                true
+            }));
+            let outcome = match caught {
+                Ok(true) => return Ok(()),
+                Ok(false) => Ok(ManuallyDrop::into_inner(unsuccessful).unwrap_or(Ok(()))),
+                Err(payload) => Err(panicked(payload)),
+            };
+            settle_unsuccessful(phase, policy, &hooks[at], ctx, outcome)?;
+            at += 1;
+        }
     }
 
     /// [`run_blocking`](Self::run_blocking) of `hooks`, without counting a new run.
@@ -107,7 +174,7 @@ impl AuthHookRegistry {
         ctx: &AuthHookContext,
     ) -> Result<(), AuthHookError> {
         let policy = self.policies().get(phase);
-        if let Some(timed) = self.timed(phase) {
+        if let Some(timed) = self.phase(phase).timed() {
             return block_on(self.run_timed(phase, policy, timed, hooks, ctx));
         }
         while let Some((hook, rest)) = run_sync_fns(phase, policy, hooks, ctx)? {

@@ -152,6 +152,8 @@ mod mode;
 mod outcome;
 mod overrides;
 mod phase;
+mod phase_hooks;
+mod phase_runs;
 mod policy;
 mod ready;
 mod registry;
@@ -160,6 +162,7 @@ mod request_meta;
 mod sanitize;
 mod session_meta;
 mod stats;
+mod thread_slot;
 mod token_meta;
 
 #[doc(hidden)]

@@ -54,9 +54,7 @@ impl AuthHookRegistry {
     pub fn apply_overrides(&mut self, overrides: &HookOverrides) -> Result<(), ConfigError> {
         let mut changed = self.clone();
         for (name, change) in overrides {
-            let mut found = false;
-            for hook in changed.hooks_named_mut(name) {
-                found = true;
+            let found = changed.edit_hooks_named(name, |hook| {
                 if let Some(mode) = change.mode {
                     hook.options.mode = mode;
                 }
@@ -66,9 +64,9 @@ impl AuthHookRegistry {
                 if let Some(ms) = change.timeout_ms {
                     hook.options.timeout = Some(Duration::from_millis(ms));
                 }
-                check_controls(hook)?;
-            }
-            if !found {
+                check_controls(hook)
+            })?;
+            if found == 0 {
                 return Err(ConfigError::UnknownHook(name.clone()));
             }
             if change.enabled == Some(false) {

@@ -1,15 +1,16 @@
 //! The hooks an application activated, with the policy of each phase.
 
 use std::borrow::Cow;
-use std::cmp::Reverse;
 use std::fmt;
 use std::panic::Location;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::ConfigError;
 use crate::hook::{Call, Hook, Origin};
+use crate::phase_hooks::PhaseHooks;
+use crate::phase_runs::PhaseRuns;
 use crate::stats::HookStats;
 use crate::{
     AuthHookContext, ErrorPolicy, HookClock, HookFuture, HookInfo, HookMode, HookOptions,
@@ -28,16 +29,14 @@ use crate::{
 /// ([`stats`](Self::stats)); a clone shares it.
 #[derive(Clone, Default)]
 pub struct AuthHookRegistry {
-    phases: [Vec<Hook>; Phase::ALL.len()],
+    phases: [PhaseHooks; Phase::ALL.len()],
     policies: HookPolicies,
-    budgets: [Option<Duration>; Phase::ALL.len()],
-    time_hooks: bool,
     pub(crate) live: Arc<Live>,
 }
 
 /// What dispatch updates as it runs: the runs of each phase, and the clock of breakers.
 pub(crate) struct Live {
-    pub(crate) runs: [AtomicU64; Phase::ALL.len()],
+    pub(crate) runs: PhaseRuns,
     pub(crate) clock: Arc<dyn HookClock>,
 }
 
@@ -243,64 +242,76 @@ impl AuthHookRegistry {
             return Err(ConfigError::EmptyName);
         }
         check_controls(&hook)?;
-        let runs = self.live.runs[hook.phase.index()].load(Ordering::Relaxed);
+        let runs = self.live.runs.get(hook.phase);
         hook.counters.base_runs.store(runs, Ordering::Relaxed);
-        let hooks = &mut self.phases[hook.phase.index()];
-        if hooks.iter().any(|h| h.name == hook.name) {
+        let phase = &mut self.phases[hook.phase.index()];
+        if phase.hooks().iter().any(|h| h.name == hook.name) {
             return Err(ConfigError::DuplicateHook {
                 phase: hook.phase,
                 name: hook.name.into_owned(),
             });
         }
-        hooks.push(hook);
-        hooks.sort_by_key(|h| Reverse(h.options.priority));
+        phase.edit(|hooks| hooks.push(hook));
         Ok(())
     }
 
     /// Removes every hook of every phase (policies stay).
     pub fn clear(&mut self) {
-        self.phases.iter_mut().for_each(Vec::clear);
+        for phase in &mut self.phases {
+            phase.edit(Vec::clear);
+        }
     }
 
     /// Removes every hook of `phase`.
     pub fn clear_phase(&mut self, phase: Phase) {
-        self.phases[phase.index()].clear();
+        self.phases[phase.index()].edit(Vec::clear);
     }
 
     /// The hooks of `phase`, in the order they run: serializable, for inspection.
     pub fn hooks(&self, phase: Phase) -> Vec<HookInfo<'_>> {
-        self.phases[phase.index()].iter().map(Hook::info).collect()
+        self.phase_hooks(phase).iter().map(Hook::info).collect()
     }
 
     /// How many hooks `phase` has.
     pub fn len(&self, phase: Phase) -> usize {
-        self.phases[phase.index()].len()
+        self.phase_hooks(phase).len()
     }
 
     /// Whether no phase has a hook.
     pub fn is_empty(&self) -> bool {
-        self.phases.iter().all(Vec::is_empty)
+        self.phases.iter().all(|phase| phase.hooks().is_empty())
     }
 
     /// The hooks of `phase`, in order.
     #[inline]
     pub(crate) fn phase_hooks(&self, phase: Phase) -> &[Hook] {
+        self.phases[phase.index()].hooks()
+    }
+
+    /// `phase`'s hooks, with what dispatch planned for them.
+    #[inline]
+    pub(crate) fn phase(&self, phase: Phase) -> &PhaseHooks {
         &self.phases[phase.index()]
     }
 
-    /// The hooks of `phase`, to change in place.
+    /// Changes the hooks of `phase` in place (the phase is planned again after).
     #[cfg(feature = "testing")]
-    pub(crate) fn phase_hooks_mut(&mut self, phase: Phase) -> &mut [Hook] {
-        &mut self.phases[phase.index()]
+    pub(crate) fn edit_phase<R>(
+        &mut self,
+        phase: Phase,
+        change: impl FnOnce(&mut Vec<Hook>) -> R,
+    ) -> R {
+        self.phases[phase.index()].edit(change)
     }
 
     /// Removes the hook `name` of `phase` (in a test: the real mailer of an activated
     /// registry); `false` if there is none.
     pub fn remove(&mut self, phase: Phase, name: &str) -> bool {
-        let hooks = &mut self.phases[phase.index()];
-        let before = hooks.len();
-        hooks.retain(|h| h.name != name);
-        hooks.len() != before
+        self.phases[phase.index()].edit(|hooks| {
+            let before = hooks.len();
+            hooks.retain(|h| h.name != name);
+            hooks.len() != before
+        })
     }
 
     /// Replaces the fn of hook `name` of `phase` with `hook`, keeping its place, name and
@@ -310,14 +321,16 @@ impl AuthHookRegistry {
         F: Fn(&AuthHookContext) -> R + Send + Sync + 'static,
         R: IntoHookResult,
     {
-        let target = self.phases[phase.index()]
-            .iter_mut()
-            .find(|h| h.name == name)
-            .ok_or_else(|| ConfigError::UnknownHook(name.to_owned()))?;
-        target.call = Call::SyncClosure(Arc::new(move |ctx| hook(ctx).into_hook_result()));
-        target.options.timeout = None;
-        target.reconfigure();
-        Ok(())
+        self.phases[phase.index()].edit(|hooks| {
+            let target = hooks
+                .iter_mut()
+                .find(|h| h.name == name)
+                .ok_or_else(|| ConfigError::UnknownHook(name.to_owned()))?;
+            target.call = Call::SyncClosure(Arc::new(move |ctx| hook(ctx).into_hook_result()));
+            target.options.timeout = None;
+            target.reconfigure();
+            Ok(())
+        })
     }
 
     /// Gives `phase` a time budget: past it, the phase stops before its next hook (a
@@ -325,37 +338,28 @@ impl AuthHookRegistry {
     /// an after-phase logs it and the flow goes on), and an async hook gets at most
     /// what is left as its timeout.
     pub fn set_budget(&mut self, phase: Phase, budget: Duration) -> &mut Self {
-        self.budgets[phase.index()] = Some(budget);
+        self.phases[phase.index()].set_budget(Some(budget));
         self
     }
 
     /// The time budget of `phase`, if it has one.
     pub fn budget(&self, phase: Phase) -> Option<Duration> {
-        self.budgets[phase.index()]
+        self.phase(phase).budget()
     }
 
     /// Records each hook call's duration in [`stats`](Self::stats) (off by default: it
     /// reads the clock twice a hook).
     pub fn time_hooks(&mut self, on: bool) -> &mut Self {
-        self.time_hooks = on;
+        for phase in &mut self.phases {
+            phase.set_time_hooks(on);
+        }
         self
-    }
-
-    /// Whether a phase's dispatch reads the clock: a budget, or hook timing.
-    #[inline]
-    pub(crate) fn timed(&self, phase: Phase) -> Option<Timed> {
-        let budget = self.budgets[phase.index()];
-        (budget.is_some() || self.time_hooks).then_some(Timed {
-            budget,
-            record: self.time_hooks,
-        })
     }
 
     /// The clock of the hooks' breakers ([`SystemHookClock`] by default; a
     /// [`FakeHookClock`](crate::FakeHookClock) in tests).
     pub fn set_clock(&mut self, clock: Arc<dyn HookClock>) -> &mut Self {
-        let runs =
-            std::array::from_fn(|i| AtomicU64::new(self.live.runs[i].load(Ordering::Relaxed)));
+        let runs = PhaseRuns::starting_at(self.live.runs.all());
         self.live = Arc::new(Live { runs, clock });
         self
     }
@@ -367,36 +371,37 @@ impl AuthHookRegistry {
         Phase::ALL
             .into_iter()
             .flat_map(|phase| {
-                let runs = self.live.runs[phase.index()].load(Ordering::Relaxed);
-                HookStats::of_phase(runs, self.phases[phase.index()].iter(), now)
+                let runs = self.live.runs.get(phase);
+                HookStats::of_phase(runs, self.phase_hooks(phase).iter(), now)
             })
             .collect()
     }
 
-    /// Every hook of every phase named `name`, to configure.
-    pub(crate) fn hooks_named_mut<'a>(
-        &'a mut self,
-        name: &'a str,
-    ) -> impl Iterator<Item = &'a mut Hook> + 'a {
-        self.phases
-            .iter_mut()
-            .flat_map(|hooks| hooks.iter_mut())
-            .filter(move |h| h.name == name)
+    /// Calls `change` on every hook of every phase named `name`; how many there were.
+    pub(crate) fn edit_hooks_named(
+        &mut self,
+        name: &str,
+        mut change: impl FnMut(&mut Hook) -> Result<(), ConfigError>,
+    ) -> Result<usize, ConfigError> {
+        let mut found = 0;
+        for phase in &mut self.phases {
+            phase.edit(|hooks| {
+                for hook in hooks.iter_mut().filter(|h| h.name == name) {
+                    found += 1;
+                    change(hook)?;
+                }
+                Ok::<(), ConfigError>(())
+            })?;
+        }
+        Ok(found)
     }
 
     /// Removes every hook named `name`.
     pub(crate) fn remove_named(&mut self, name: &str) {
-        for hooks in &mut self.phases {
-            hooks.retain(|h| h.name != name);
+        for phase in &mut self.phases {
+            phase.edit(|hooks| hooks.retain(|h| h.name != name));
         }
     }
-}
-
-/// How a phase with a budget or hook timing runs.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Timed {
-    pub(crate) budget: Option<Duration>,
-    pub(crate) record: bool,
 }
 
 /// Refuses controls that cannot work, and warns of a hook that fails open.

@@ -91,9 +91,11 @@ impl Recorder {
     pub fn new(mut registry: AuthHookRegistry) -> Self {
         let runs: Arc<Mutex<Vec<HookRun>>> = Arc::default();
         for phase in Phase::ALL {
-            for hook in registry.phase_hooks_mut(phase) {
-                wrap(hook, runs.clone());
-            }
+            registry.edit_phase(phase, |hooks| {
+                for hook in hooks {
+                    wrap(hook, runs.clone());
+                }
+            });
         }
         Recorder { registry, runs }
     }

@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use crate::second_factor::Continuation;
 use crate::{BackendError, PasswordRejected, StoreError, TokenError};
-use auth_hooks::{AuthHookError, AuthHookExecutionError, AuthHookReject, HookFailure};
+use auth_hooks::{
+    AuthHookError, AuthHookExecutionError, AuthHookReject, HookFailure, HookRejected,
+};
 
 /// Generic client text for a store outage.
 const UNAVAILABLE: &str = "Service temporarily unavailable. Please try again later.";
@@ -159,22 +161,25 @@ impl LoginError {
 
     pub(crate) fn from_hook(error: AuthHookError) -> Self {
         match error {
-            AuthHookError::Rejected { hook, reject } => match reject.retry_after() {
-                Some(retry_after) => LoginError::LockedOut {
-                    retry_after,
-                    hook,
-                    message: reject.message().to_owned(),
-                },
-                None => LoginError::Rejected {
-                    hook,
-                    message: reject.message().to_owned(),
-                },
-            },
-            AuthHookError::Failed(failed) => LoginError::HookFailed(failed),
+            AuthHookError::Rejected(rejected) => {
+                let HookRejected { hook, reject } = *rejected;
+                match reject.retry_after() {
+                    Some(retry_after) => LoginError::LockedOut {
+                        retry_after,
+                        hook,
+                        message: reject.message().to_owned(),
+                    },
+                    None => LoginError::Rejected {
+                        hook,
+                        message: reject.message().to_owned(),
+                    },
+                }
+            }
+            AuthHookError::Failed(failed) => LoginError::HookFailed(*failed),
             // The flow keeps a challenged login waiting (`AuthFlow::finish_login`); a
             // challenge reaching here has no continuation: refused.
-            AuthHookError::Challenged { hook, .. } => LoginError::Rejected {
-                hook,
+            AuthHookError::Challenged(challenged) => LoginError::Rejected {
+                hook: challenged.hook,
                 message: AuthHookReject::DEFAULT_MESSAGE.to_owned(),
             },
         }
@@ -266,15 +271,15 @@ impl AuthError {
 
     pub(crate) fn from_hook(error: AuthHookError) -> Self {
         match error {
-            AuthHookError::Rejected { hook, reject } => AuthError::Rejected {
-                hook,
-                message: reject.message().to_owned(),
-                retry_after: reject.retry_after(),
+            AuthHookError::Rejected(rejected) => AuthError::Rejected {
+                message: rejected.reject.message().to_owned(),
+                retry_after: rejected.reject.retry_after(),
+                hook: rejected.hook,
             },
-            AuthHookError::Failed(failed) => AuthError::HookFailed(failed),
+            AuthHookError::Failed(failed) => AuthError::HookFailed(*failed),
             // Only before_login challenges: a refresh never does.
-            AuthHookError::Challenged { hook, .. } => AuthError::Rejected {
-                hook,
+            AuthHookError::Challenged(challenged) => AuthError::Rejected {
+                hook: challenged.hook,
                 message: AuthHookReject::DEFAULT_MESSAGE.to_owned(),
                 retry_after: None,
             },

@@ -15,8 +15,8 @@ use crate::{
     SessionEnricher, SessionId, SessionManager, StoreError, TokenClaims, TokenManager, TokenPair,
 };
 use auth_hooks::{
-    AuthHookContext, AuthHookContextBuilder, AuthHookError, AuthHookRegistry, Phase, RequestMeta,
-    Sanitizer,
+    AuthHookContext, AuthHookContextBuilder, AuthHookError, AuthHookRegistry, HookChallenged,
+    Phase, RequestMeta, Sanitizer,
 };
 use serde_json::{Map, Value};
 
@@ -307,7 +307,8 @@ impl AuthFlow {
     ) -> Result<LoginSuccess, LoginError> {
         match ran {
             Ok(()) => {}
-            Err(AuthHookError::Challenged { hook, challenge }) => {
+            Err(AuthHookError::Challenged(challenged)) => {
+                let HookChallenged { hook, challenge } = *challenged;
                 return Err(self
                     .challenge(&authenticated, &user, hook, challenge, amr)
                     .await);

@@ -143,13 +143,13 @@ impl AuthFlow {
         };
         match self.hooks.run(Phase::OnLogout, &ctx).await {
             // Only before_login challenges: never here.
-            Ok(()) | Err(AuthHookError::Rejected { .. } | AuthHookError::Challenged { .. }) => {
+            Ok(()) | Err(AuthHookError::Rejected(_) | AuthHookError::Challenged(_)) => {
                 Ok(LogoutOutcome {
                     revoked: true,
                     user_id: Some(user_id),
                 })
             }
-            Err(AuthHookError::Failed(failed)) => Err(LogoutError::HookFailed(failed)),
+            Err(AuthHookError::Failed(failed)) => Err(LogoutError::HookFailed(*failed)),
         }
     }
 

@@ -99,7 +99,7 @@ impl AuthFlow {
         let ctx = ctx.build();
         match self.hooks.run(Phase::OnRefresh, &ctx).await {
             Ok(()) => {}
-            Err(error @ AuthHookError::Rejected { .. }) => {
+            Err(error @ AuthHookError::Rejected(_)) => {
                 self.end_login(&claims, session).await?;
                 tracing::info!(user_id = %claims.sub, error = %auth_hooks::LogSafe(&error), "refresh refused by a hook; the login is revoked");
                 return Err(AuthError::from_hook(error));

@@ -59,8 +59,11 @@ pub(crate) fn registration(
     } else {
         (
             quote! {
-                fn #wrapper(ctx: &#krate::AuthHookContext) -> #krate::HookResult {
-                    #result
+                fn #wrapper(
+                    ctx: &#krate::AuthHookContext,
+                    failed: &mut ::core::option::Option<#krate::HookError>,
+                ) -> bool {
+                    #krate::__private::report(#result, failed)
                 }
             },
             quote!(#krate::HookFn::Sync(#wrapper)),

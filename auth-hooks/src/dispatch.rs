@@ -11,8 +11,10 @@ use crate::block_on::block_on;
 use crate::breaker::{Permit, Transition};
 use crate::guard::{catch_panic, guard_future, panicked, Outcome};
 use crate::hook::{Call, Hook};
-use crate::phase_hooks::{PlainFn, Timed};
+use crate::hook_fn::{call_sync, failed_silently};
+use crate::phase_hooks::Timed;
 use crate::stats;
+use crate::SyncHookFn;
 
 mod resume;
 
@@ -124,45 +126,41 @@ impl AuthHookRegistry {
     /// run.
     ///
     /// With no span to record, the loop is the hand-written one over fn pointers plus a
-    /// test of each result: one `catch_unwind` for the whole run (a panic ends the loop,
-    /// its hook is settled and the loop goes on after it), and a hook's result moved only
-    /// when it is not `Ok(())`.
+    /// test of the `bool` each returns: one `catch_unwind` for the whole run (a panic
+    /// ends the loop, its hook is settled and the loop goes on after it), and a hook's
+    /// error written only when it did not pass.
     #[inline(never)]
     fn run_plain_fns(
         &self,
         phase: Phase,
-        fns: &[PlainFn],
+        fns: &[SyncHookFn],
         ctx: &AuthHookContext,
     ) -> Result<(), AuthHookError> {
         self.live.runs.count(phase);
         let policy = self.policies().get(phase);
         let hooks = self.phase_hooks(phase);
         if hook_spans_enabled() {
-            let rest = run_sync_fns(phase, policy, hooks, ctx)?;
-            debug_assert!(rest.is_none(), "a planned phase holds only plain fns");
-            return Ok(());
+            return run_plain_fns_in_spans(phase, policy, hooks, ctx);
         }
-        let mut at = 0;
+        let mut rest = fns.iter();
         loop {
-            let mut unsuccessful = ManuallyDrop::new(None);
+            let mut failed = None;
             let caught = catch_unwind(AssertUnwindSafe(|| {
-                while let Some(f) = fns.get(at) {
-                    let returned = ManuallyDrop::new(f(ctx));
-                    if !returned.is_ok() {
-                        unsuccessful = ManuallyDrop::new(Some(ManuallyDrop::into_inner(returned)));
+                for f in rest.by_ref() {
+                    if !f(ctx, &mut failed) {
                         return false;
                     }
-                    at += 1;
                 }
                 true
             }));
             let outcome = match caught {
                 Ok(true) => return Ok(()),
-                Ok(false) => Ok(ManuallyDrop::into_inner(unsuccessful).unwrap_or(Ok(()))),
+                Ok(false) => Ok(Err(failed.unwrap_or_else(failed_silently))),
                 Err(payload) => Err(panicked(payload)),
             };
+            // The hook that did not pass: the last one the loop took.
+            let at = fns.len() - rest.len() - 1;
             settle_unsuccessful(phase, policy, &hooks[at], ctx, outcome)?;
-            at += 1;
         }
     }
 
@@ -239,7 +237,7 @@ impl AuthHookRegistry {
             let span = hook_spans_enabled().then(|| hook_span(hook, ctx));
             let _entered = span.as_ref().map(tracing::Span::enter);
             match &hook.call {
-                Call::SyncFn(f) => catch_panic(|| f(ctx)),
+                Call::SyncFn(f) => catch_panic(|| call_sync(*f, ctx)),
                 Call::SyncClosure(f) => catch_panic(|| f(ctx)),
                 Call::AsyncFn(_) | Call::AsyncClosure(_) => unreachable!("a sync hook"),
             }
@@ -404,7 +402,7 @@ fn over_budget(
             budget_ms = budget.as_millis() as u64,
             "auth hooks: the phase ran past its budget; stopping it"
         );
-        return Err(AuthHookError::Failed(AuthHookExecutionError {
+        return Err(AuthHookError::from(AuthHookExecutionError {
             phase,
             hook: hook.name.to_string(),
             source: HookFailure::BudgetExceeded(budget),
@@ -417,6 +415,21 @@ fn over_budget(
         budget_ms = budget.as_millis() as u64,
         "auth hooks: the phase ran past its budget; this hook and the ones after it did not run"
     );
+    Ok(())
+}
+
+/// A phase of plain sync fns when `tracing` records their spans. Out of line, so that
+/// the loop without spans keeps its state in registers.
+#[cold]
+#[inline(never)]
+fn run_plain_fns_in_spans(
+    phase: Phase,
+    policy: ErrorPolicy,
+    hooks: &[Hook],
+    ctx: &AuthHookContext,
+) -> Result<(), AuthHookError> {
+    let rest = run_sync_fns(phase, policy, hooks, ctx)?;
+    debug_assert!(rest.is_none(), "a planned phase holds only plain fns");
     Ok(())
 }
 
@@ -466,7 +479,7 @@ fn run_sync_fns_loop<'h>(
         let Some(f) = hook.plain else {
             return Ok(Some((hook, hooks.as_slice())));
         };
-        call_plain(phase, policy, hook, ctx, spans, || f(ctx))?;
+        call_plain(phase, policy, hook, ctx, spans, || call_sync(f, ctx))?;
     }
     Ok(None)
 }
@@ -610,10 +623,7 @@ fn settle_unsuccessful(
                 reason = reject.reason().map(LogSafe).map(tracing::field::display),
                 "login rejected by auth hook"
             );
-            return Err(AuthHookError::Rejected {
-                hook: hook.name.to_string(),
-                reject,
-            });
+            return Err(AuthHookError::rejected(hook.name.to_string(), reject));
         }
         Ok(Err(HookError::Reject(reject))) => {
             tracing::warn!(
@@ -703,7 +713,7 @@ fn settle_failure(
                 error = %LogSafe(&failure),
                 "auth hook failed; stopping the phase"
             );
-            Err(AuthHookError::Failed(AuthHookExecutionError {
+            Err(AuthHookError::from(AuthHookExecutionError {
                 phase,
                 hook: hook.name.to_string(),
                 source: failure,

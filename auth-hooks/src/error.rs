@@ -151,55 +151,89 @@ impl AuthHookExecutionError {
 }
 
 /// Why a phase did not complete.
+///
+/// Each variant holds one box: a phase that passes returns `Ok(())` in two registers,
+/// never an error-sized value through memory.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthHookError {
-    /// A `before_login` hook refused the login (under any policy).
-    #[error("login rejected by auth hook `{hook}`")]
-    Rejected {
-        /// The rejecting hook's name.
-        hook: String,
-        /// The reject, whose [`message`](AuthHookReject::message) is safe to show to the user.
-        reject: AuthHookReject,
-    },
-    /// A hook failed under the `raise` policy.
+    /// A hook of a phase that may refuse refused (under any policy).
+    #[error("login rejected by auth hook `{}`", .0.hook)]
+    Rejected(Box<HookRejected>),
+    /// A hook failed under the `raise` policy, or a gate hook crashed or hung.
     #[error(transparent)]
-    Failed(#[from] AuthHookExecutionError),
+    Failed(Box<AuthHookExecutionError>),
     /// A `before_login` hook requires a second factor: the hooks after it did not run
     /// yet. Resume with [`AuthHookRegistry::run_after`](crate::AuthHookRegistry::run_after)
     /// and this `hook` once the factor passed.
-    #[error("second factor required by auth hook `{hook}`")]
-    Challenged {
-        /// The challenging hook's name (unique in its phase): where to resume.
-        hook: String,
-        /// What it requires.
-        challenge: AuthHookChallenge,
-    },
+    #[error("second factor required by auth hook `{}`", .0.hook)]
+    Challenged(Box<HookChallenged>),
+}
+
+/// What [`AuthHookError::Rejected`] holds.
+#[derive(Debug)]
+pub struct HookRejected {
+    /// The rejecting hook's name.
+    pub hook: String,
+    /// The reject, whose [`message`](AuthHookReject::message) is safe to show to the user.
+    pub reject: AuthHookReject,
+}
+
+/// What [`AuthHookError::Challenged`] holds.
+#[derive(Debug)]
+pub struct HookChallenged {
+    /// The challenging hook's name (unique in its phase): where to resume.
+    pub hook: String,
+    /// What it requires.
+    pub challenge: AuthHookChallenge,
+}
+
+impl From<AuthHookExecutionError> for AuthHookError {
+    fn from(failed: AuthHookExecutionError) -> Self {
+        AuthHookError::Failed(Box::new(failed))
+    }
 }
 
 impl AuthHookError {
     /// The text a client sees for a challenge.
     pub const SECOND_FACTOR_REQUIRED: &'static str = "A second factor is required.";
 
+    /// `hook` refused with `reject`.
+    pub fn rejected(hook: impl Into<String>, reject: AuthHookReject) -> Self {
+        AuthHookError::Rejected(Box::new(HookRejected {
+            hook: hook.into(),
+            reject,
+        }))
+    }
+
+    /// `hook` requires `challenge`.
+    pub fn challenged(hook: impl Into<String>, challenge: AuthHookChallenge) -> Self {
+        AuthHookError::Challenged(Box::new(HookChallenged {
+            hook: hook.into(),
+            challenge,
+        }))
+    }
+
     /// The challenge, if a `before_login` hook required a second factor.
     pub fn challenge(&self) -> Option<&AuthHookChallenge> {
         match self {
-            AuthHookError::Challenged { challenge, .. } => Some(challenge),
-            AuthHookError::Rejected { .. } | AuthHookError::Failed(_) => None,
+            AuthHookError::Challenged(challenged) => Some(&challenged.challenge),
+            AuthHookError::Rejected(_) | AuthHookError::Failed(_) => None,
         }
     }
 
     /// The reject, if a hook rejected.
     pub fn reject(&self) -> Option<&AuthHookReject> {
         match self {
-            AuthHookError::Rejected { reject, .. } => Some(reject),
-            AuthHookError::Failed(_) | AuthHookError::Challenged { .. } => None,
+            AuthHookError::Rejected(rejected) => Some(&rejected.reject),
+            AuthHookError::Failed(_) | AuthHookError::Challenged(_) => None,
         }
     }
 
     /// The name of the hook that stopped the phase.
     pub fn hook(&self) -> &str {
         match self {
-            AuthHookError::Rejected { hook, .. } | AuthHookError::Challenged { hook, .. } => hook,
+            AuthHookError::Rejected(rejected) => &rejected.hook,
+            AuthHookError::Challenged(challenged) => &challenged.hook,
             AuthHookError::Failed(error) => &error.hook,
         }
     }
@@ -209,9 +243,9 @@ impl AuthHookError {
     /// or [`SECOND_FACTOR_REQUIRED`](Self::SECOND_FACTOR_REQUIRED) for a challenge.
     pub fn client_message(&self) -> &str {
         match self {
-            AuthHookError::Rejected { reject, .. } => reject.message(),
+            AuthHookError::Rejected(rejected) => rejected.reject.message(),
             AuthHookError::Failed(_) => AuthHookReject::DEFAULT_MESSAGE,
-            AuthHookError::Challenged { .. } => Self::SECOND_FACTOR_REQUIRED,
+            AuthHookError::Challenged(_) => Self::SECOND_FACTOR_REQUIRED,
         }
     }
 }

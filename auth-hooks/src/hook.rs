@@ -11,6 +11,7 @@ use crate::breaker::Breaker;
 use crate::stats::HookCounters;
 use crate::{
     AuthHookContext, BreakerConfig, ErrorPolicy, HookFn, HookFuture, HookMode, HookResult, Phase,
+    SyncHookFn,
 };
 
 /// A sync closure registered at run time.
@@ -23,7 +24,7 @@ pub(crate) type AsyncClosure =
 /// test of the tag.
 #[derive(Clone)]
 pub(crate) enum Call {
-    SyncFn(fn(&AuthHookContext) -> HookResult),
+    SyncFn(SyncHookFn),
     AsyncFn(for<'a> fn(&'a AuthHookContext) -> HookFuture<'a>),
     SyncClosure(SyncClosure),
     AsyncClosure(AsyncClosure),
@@ -60,7 +61,7 @@ pub(crate) struct Origin {
 pub(crate) struct Hook {
     /// The fn, when it is a sync fn without a breaker: what the tight dispatch loop
     /// calls itself.
-    pub(crate) plain: Option<fn(&AuthHookContext) -> HookResult>,
+    pub(crate) plain: Option<SyncHookFn>,
     pub(crate) options: HookOptions,
     pub(crate) phase: Phase,
     pub(crate) name: Cow<'static, str>,

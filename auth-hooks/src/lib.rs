@@ -182,9 +182,12 @@ pub use breaker::{BreakerConfig, BreakerFallback, BreakerState};
 pub use challenge::AuthHookChallenge;
 pub use clock::{FakeHookClock, HookClock, SystemHookClock};
 pub use context::{AuthHookContext, AuthHookContextBuilder};
-pub use error::{AuthHookError, AuthHookExecutionError, ConfigError, HookFailure, ReadyError};
+pub use error::{
+    AuthHookError, AuthHookExecutionError, ConfigError, HookChallenged, HookFailure, HookRejected,
+    ReadyError,
+};
 pub use hook::{HookInfo, HookOptions};
-pub use hook_fn::{HookFn, HookFuture};
+pub use hook_fn::{HookFn, HookFuture, SyncHookFn};
 pub use log_safe::LogSafe;
 pub use login_name::{normalize_login, normalize_login_fields, LOGIN_FIELDS};
 pub use mode::HookMode;

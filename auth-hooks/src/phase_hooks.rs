@@ -6,10 +6,7 @@ use std::cmp::Reverse;
 use std::time::Duration;
 
 use crate::hook::Hook;
-use crate::{AuthHookContext, HookResult};
-
-/// A sync hook as the attribute macros declare it.
-pub(crate) type PlainFn = fn(&AuthHookContext) -> HookResult;
+use crate::SyncHookFn;
 
 /// How a phase with a budget or hook timing runs.
 #[derive(Debug, Clone, Copy)]
@@ -27,7 +24,7 @@ pub(crate) struct PhaseHooks {
     time_hooks: bool,
     /// Each hook's fn, in order, when every hook is a plain sync fn (no breaker) for
     /// every backend and the phase reads no clock: dispatch is then a loop over these.
-    plain: Option<Box<[PlainFn]>>,
+    plain: Option<Box<[SyncHookFn]>>,
 }
 
 impl Default for PhaseHooks {
@@ -50,7 +47,7 @@ impl PhaseHooks {
 
     /// Every hook's fn, when the phase runs as a loop over plain fns.
     #[inline]
-    pub(crate) fn plain(&self) -> Option<&[PlainFn]> {
+    pub(crate) fn plain(&self) -> Option<&[SyncHookFn]> {
         self.plain.as_deref()
     }
 
@@ -94,7 +91,7 @@ impl PhaseHooks {
                 self.hooks
                     .iter()
                     .map(|hook| hook.plain.filter(|_| hook.options.backends.is_empty()))
-                    .collect::<Option<Box<[PlainFn]>>>()
+                    .collect::<Option<Box<[SyncHookFn]>>>()
             })
             .flatten();
     }

@@ -44,7 +44,7 @@ impl PhaseRuns {
     /// Counts one run of `phase`.
     #[inline]
     pub(crate) fn count(&self, phase: Phase) {
-        match thread_slot::current().and_then(|slot| self.per_thread.get(slot)) {
+        match self.per_thread.get(thread_slot::current()) {
             Some(own) => {
                 let counter = &own.0[phase.index()];
                 counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);

@@ -6,8 +6,8 @@
 #![allow(missing_docs)]
 
 use crate::{
-    AuthHookContext, BreakerConfig, BreakerFallback, ErrorPolicy, HookFn, HookMode, HookResult,
-    IntoHookResult, Phase,
+    AuthHookContext, BreakerConfig, BreakerFallback, ErrorPolicy, HookError, HookFn, HookMode,
+    HookResult, IntoHookResult, Phase,
 };
 
 #[cfg(not(any(feature = "inventory", target_family = "wasm")))]
@@ -111,6 +111,12 @@ pub fn context_as<T: IsAuthHookContext + ?Sized>(ctx: &AuthHookContext) -> &T {
 #[inline(always)]
 pub fn into_hook_result<R: IntoHookResult>(returned: R) -> HookResult {
     returned.into_hook_result()
+}
+
+/// The body of a sync hook's wrapper: see [`SyncHookFn`](crate::SyncHookFn).
+#[inline(always)]
+pub fn report(result: HookResult, failed: &mut Option<HookError>) -> bool {
+    crate::hook_fn::report(result, failed)
 }
 
 pub use crate::ready::activate;

@@ -185,7 +185,7 @@ fn wrap(hook: &mut Hook, runs: Arc<Mutex<Vec<HookRun>>>) {
         }))
     };
     hook.call = match hook.call.clone() {
-        Call::SyncFn(f) => sync(Arc::new(f)),
+        Call::SyncFn(f) => sync(Arc::new(move |ctx| crate::hook_fn::call_sync(f, ctx))),
         Call::SyncClosure(f) => sync(f),
         Call::AsyncFn(f) => wrap_async(Arc::new(f), record),
         Call::AsyncClosure(f) => wrap_async(f, record),

@@ -5,6 +5,7 @@
 //! exits, so a thread pool's threads keep theirs and a new thread reuses an old one's.
 //! Claiming and freeing make no heap allocation.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// How many threads may hold a slot at once; the others count through a shared atomic.
@@ -13,49 +14,81 @@ pub(crate) const SLOTS: usize = 128;
 /// One bit a slot: set while a thread holds it.
 static TAKEN: [AtomicU64; SLOTS / 64] = [const { AtomicU64::new(0) }; SLOTS / 64];
 
-/// The calling thread's slot; `None` when every slot is taken, or while the thread's
-/// locals are being destroyed.
+/// The calling thread's slot, or a number of [`SLOTS`] or more when it has none (every
+/// slot was taken, or the thread's locals are being destroyed).
 #[inline]
-pub(crate) fn current() -> Option<usize> {
-    SLOT.try_with(|slot| slot.0).ok().flatten()
-}
-
-thread_local! {
-    static SLOT: Slot = Slot::claim();
-}
-
-/// A claimed slot, freed when the thread's locals are destroyed.
-struct Slot(Option<usize>);
-
-impl Slot {
-    fn claim() -> Slot {
-        for (word_index, word) in TAKEN.iter().enumerate() {
-            let mut bits = word.load(Ordering::Relaxed);
-            while bits != u64::MAX {
-                let bit = bits.trailing_ones();
-                // Acquire: the counts the slot's last holder wrote are seen by this one.
-                match word.compare_exchange_weak(
-                    bits,
-                    bits | 1 << bit,
-                    Ordering::Acquire,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => return Slot(Some(word_index * 64 + bit as usize)),
-                    Err(now) => bits = now,
-                }
-            }
-        }
-        Slot(None)
+pub(crate) fn current() -> usize {
+    match HELD.get() {
+        UNCLAIMED => claim(),
+        held => held - 1,
     }
 }
 
-impl Drop for Slot {
+/// What `HELD` holds before the thread asked for a slot.
+const UNCLAIMED: usize = 0;
+/// What `HELD` holds when the thread has no slot.
+const NONE: usize = usize::MAX;
+
+thread_local! {
+    /// The thread's slot plus one, [`UNCLAIMED`] or [`NONE`]: a constant-initialized
+    /// local without a destructor, read with one instruction.
+    static HELD: Cell<usize> = const { Cell::new(UNCLAIMED) };
+    /// Frees the slot when the thread exits.
+    static RELEASE: Release = const { Release(Cell::new(None)) };
+}
+
+/// Frees the thread's slot when the thread's locals are destroyed.
+struct Release(Cell<Option<usize>>);
+
+impl Drop for Release {
     fn drop(&mut self) {
-        if let Some(slot) = self.0 {
+        HELD.set(NONE);
+        if let Some(slot) = self.0.take() {
             // Release: pairs with the next holder's Acquire.
             TAKEN[slot / 64].fetch_and(!(1 << (slot % 64)), Ordering::Release);
         }
     }
+}
+
+#[cold]
+#[inline(never)]
+fn claim() -> usize {
+    let Some(slot) = take_free_slot() else {
+        HELD.set(NONE);
+        return NONE;
+    };
+    if RELEASE
+        .try_with(|release| release.0.set(Some(slot)))
+        .is_err()
+    {
+        // The thread is exiting: nothing would free the slot later.
+        TAKEN[slot / 64].fetch_and(!(1 << (slot % 64)), Ordering::Release);
+        HELD.set(NONE);
+        return NONE;
+    }
+    HELD.set(slot + 1);
+    slot
+}
+
+/// Sets the lowest clear bit of `TAKEN`: that slot is the caller's.
+fn take_free_slot() -> Option<usize> {
+    for (word_index, word) in TAKEN.iter().enumerate() {
+        let mut bits = word.load(Ordering::Relaxed);
+        while bits != u64::MAX {
+            let bit = bits.trailing_ones();
+            // Acquire: the counts the slot's last holder wrote are seen by this one.
+            match word.compare_exchange_weak(
+                bits,
+                bits | 1 << bit,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Some(word_index * 64 + bit as usize),
+                Err(now) => bits = now,
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -69,7 +102,8 @@ mod tests {
             let threads: Vec<_> = (0..8)
                 .map(|_| {
                     s.spawn(|| {
-                        let slot = current().expect("a free slot");
+                        let slot = current();
+                        assert!(slot < SLOTS, "a free slot");
                         // All eight hold theirs at once.
                         barrier.wait();
                         slot
@@ -87,7 +121,7 @@ mod tests {
         // each exited thread freed its own.
         for _ in 0..2 * SLOTS {
             let slot = std::thread::spawn(current).join().unwrap();
-            assert!(slot.is_some(), "an exited thread's slot is claimed again");
+            assert!(slot < SLOTS, "an exited thread's slot is claimed again");
         }
     }
 }

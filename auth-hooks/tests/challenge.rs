@@ -60,11 +60,11 @@ async fn a_challenge_stops_before_login_and_names_the_hook_then_run_after_resume
     let ctx = AuthHookContext::builder().build();
 
     let error = registry.run(Phase::BeforeLogin, &ctx).await.unwrap_err();
-    let AuthHookError::Challenged { hook, challenge } = &error else {
+    let AuthHookError::Challenged(challenged) = &error else {
         panic!("expected a challenge, got {error:?}");
     };
     assert_eq!(
-        (hook.as_str(), challenge.factor()),
+        (challenged.hook.as_str(), challenged.challenge.factor()),
         ("second_factor", "totp")
     );
     assert_eq!(error.challenge().map(|c| c.factor()), Some("totp"));

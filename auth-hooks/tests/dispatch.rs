@@ -136,7 +136,7 @@ fn a_reject_in_either_gate_stops_the_login_under_either_policy() {
             .ok(gate, "never");
         let err = r.registry.run_blocking(gate, &ctx()).unwrap_err();
         assert!(
-            matches!(&err, AuthHookError::Rejected { hook, .. } if hook == "deny"),
+            matches!(&err, AuthHookError::Rejected(r) if r.hook == "deny"),
             "{err:?}"
         );
         assert_eq!(err.client_message(), "Denied for you.");

@@ -20,10 +20,7 @@ pub(super) fn challenged(
             factor = challenge.factor(),
             "second factor required by auth hook"
         );
-        return Ok(AuthHookError::Challenged {
-            hook: hook.name.to_string(),
-            challenge,
-        });
+        return Ok(AuthHookError::challenged(hook.name.to_string(), challenge));
     }
     Err(HookFailure::Error(
         format!("returned a second-factor challenge in {phase}: only before_login may challenge")
@@ -82,7 +79,7 @@ impl AuthHookRegistry {
                     hook = %crate::LogSafe(after),
                     "cannot resume after an auth hook that is not registered; the login stops"
                 );
-                Err(AuthHookError::Failed(AuthHookExecutionError {
+                Err(AuthHookError::from(AuthHookExecutionError {
                     phase,
                     hook: after.to_owned(),
                     source: HookFailure::Error(

@@ -225,7 +225,7 @@ impl AuthFlow {
 
         if let Err(error) = self.hooks.run(Phase::BeforeAuthenticate, &base).await {
             let error = LoginError::from_hook(error);
-            tracing::info!(backend = %self.backend_name, error = %auth_hooks::LogSafe(&error), "login denied before authentication");
+            tracing::info!(attempt = base.attempt_id(), backend = %self.backend_name, error = %auth_hooks::LogSafe(&error), "login denied before authentication");
             return Err(error);
         }
 
@@ -315,7 +315,7 @@ impl AuthFlow {
             }
             Err(error) => {
                 let error = LoginError::from_hook(error);
-                tracing::info!(backend = %self.backend_name, user_id = %user.id, error = %auth_hooks::LogSafe(&error), "login denied after authentication");
+                tracing::info!(attempt = authenticated.attempt_id(), backend = %self.backend_name, user_id = %user.id, error = %auth_hooks::LogSafe(&error), "login denied after authentication");
                 return Err(error);
             }
         }
@@ -351,7 +351,7 @@ impl AuthFlow {
             return Err(LoginError::from_hook(error));
         }
         if let Err(error) = self.store_session_data(created, enricher).await {
-            tracing::error!(user_id = %user.id, error = %auth_hooks::LogSafe(&error), "login refused: the session's data could not be stored");
+            tracing::error!(attempt = ctx.attempt_id(), user_id = %user.id, error = %auth_hooks::LogSafe(&error), "login refused: the session's data could not be stored");
             pending.undo().await;
             return Err(LoginError::StoreUnavailable(error));
         }

@@ -72,7 +72,7 @@ impl AuthFlow {
         let gate = ctx.build();
         if let Err(error) = self.hooks.run(Phase::BeforeAuthenticate, &gate).await {
             let error = LoginError::from_hook(error);
-            tracing::info!(user_id = %user.id, error = %auth_hooks::LogSafe(&error), "password change denied before the password was checked");
+            tracing::info!(attempt = gate.attempt_id(), user_id = %user.id, error = %auth_hooks::LogSafe(&error), "password change denied before the password was checked");
             return Err(error);
         }
 
@@ -103,13 +103,13 @@ impl AuthFlow {
                 revoke_other_logins(sessions, self.tokens.as_deref(), &user.id, keep)
                     .await
                     .map_err(|error| {
-                        tracing::error!(user_id = %user.id, error = %auth_hooks::LogSafe(&error), "password changed, but the other logins could not be ended");
+                        tracing::error!(attempt = gate.attempt_id(), user_id = %user.id, error = %auth_hooks::LogSafe(&error), "password changed, but the other logins could not be ended");
                         LoginError::StoreUnavailable(error)
                     })?
             }
             None => 0,
         };
-        tracing::info!(user_id = %user.id, other_logins_ended, "password changed");
+        tracing::info!(attempt = gate.attempt_id(), user_id = %user.id, other_logins_ended, "password changed");
 
         let ctx = gate
             .into_builder()

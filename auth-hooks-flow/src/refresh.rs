@@ -101,7 +101,7 @@ impl AuthFlow {
             Ok(()) => {}
             Err(error @ AuthHookError::Rejected(_)) => {
                 self.end_login(&claims, session).await?;
-                tracing::info!(user_id = %claims.sub, error = %auth_hooks::LogSafe(&error), "refresh refused by a hook; the login is revoked");
+                tracing::info!(attempt = ctx.attempt_id(), user_id = %claims.sub, error = %auth_hooks::LogSafe(&error), "refresh refused by a hook; the login is revoked");
                 return Err(AuthError::from_hook(error));
             }
             Err(error) => return Err(AuthError::from_hook(error)),

@@ -82,7 +82,7 @@ impl AuthFlow {
             .build();
         if let Err(error) = self.hooks.run(Phase::BeforeRegister, &base).await {
             let error = LoginError::from_hook(error);
-            tracing::info!(backend = %self.backend_name, error = %auth_hooks::LogSafe(&error), "registration refused");
+            tracing::info!(attempt = base.attempt_id(), backend = %self.backend_name, error = %auth_hooks::LogSafe(&error), "registration refused");
             return Err(error);
         }
 
@@ -94,7 +94,7 @@ impl AuthFlow {
             Err(error) => return Err(LoginError::from_backend(error, &self.backend_name)),
         };
         let outcome = if created { "created" } else { "login_taken" };
-        tracing::info!(backend = %self.backend_name, user_id = %user.id, outcome, "registration handled");
+        tracing::info!(attempt = base.attempt_id(), backend = %self.backend_name, user_id = %user.id, outcome, "registration handled");
 
         let mut ctx = base
             .into_builder()

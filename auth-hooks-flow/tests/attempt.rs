@@ -94,3 +94,38 @@ fn assert_one_attempt(seen: &Seen, mark: usize, phases: &[Phase]) {
     assert_eq!(one.len(), 1, "one id for the whole attempt: {one:?}");
     assert_eq!(one.values().next().unwrap(), phases);
 }
+
+/// The id of each attempt the hooks saw, and the log line of the flow's own that
+/// `message` starts: the line carries the same id.
+#[test]
+fn the_flows_own_log_lines_carry_the_attempt_id() {
+    let (mut hooks, seen) = recording_every_phase();
+    hooks
+        .register("before_login", "deny", |_: &AuthHookContext| {
+            Err(auth_hooks::AuthHookReject::new("No."))
+        })
+        .unwrap();
+    let fx = Fixture::new(hooks);
+    let ((), logs) = auth_hooks_test_support::logs::capture_logs(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(async {
+                fx.flow.login(ada(PASSWORD), request()).await.unwrap_err();
+                let fields = Credentials::password("cleo", "a long enough password");
+                fx.flow.register(fields, request()).await.unwrap();
+            })
+    });
+    let ids: Vec<String> = attempts(&seen, 0).into_keys().collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    for message in ["login denied after authentication", "registration handled"] {
+        let line = logs
+            .lines()
+            .find(|line| line.contains(message))
+            .unwrap_or_else(|| panic!("no line {message:?} in\n{logs}"));
+        assert!(
+            ids.iter().any(|id| line.contains(id.as_str())),
+            "{line:?} names none of {ids:?}"
+        );
+    }
+}

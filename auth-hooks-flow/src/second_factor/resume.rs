@@ -50,10 +50,10 @@ impl AuthFlow {
             .put(&second_factor.continuation_hash(&token), &record)
             .await;
         if let Err(error) = stored {
-            tracing::error!(user_id = %user.id, error = %auth_hooks::LogSafe(&error), "login refused: the continuation could not be stored");
+            tracing::error!(attempt = authenticated.attempt_id(), user_id = %user.id, error = %auth_hooks::LogSafe(&error), "login refused: the continuation could not be stored");
             return LoginError::StoreUnavailable(error);
         }
-        tracing::info!(user_id = %user.id, factor = challenge.factor(), "login waits for a second factor");
+        tracing::info!(attempt = authenticated.attempt_id(), user_id = %user.id, factor = challenge.factor(), "login waits for a second factor");
         LoginError::SecondFactorRequired {
             factor: record.factor,
             continuation: Continuation::new(token),

@@ -13,7 +13,7 @@ use crate::phase_hooks::PhaseHooks;
 use crate::phase_runs::PhaseRuns;
 use crate::stats::HookStats;
 use crate::{
-    AuthHookContext, ErrorPolicy, HookClock, HookFuture, HookInfo, HookMode, HookOptions,
+    AuthHookContext, BreakerFallback, ErrorPolicy, HookClock, HookFuture, HookInfo, HookMode, HookOptions,
     HookPolicies, IntoHookResult, Phase, SystemHookClock,
 };
 
@@ -420,6 +420,18 @@ pub(crate) fn check_controls(hook: &Hook) -> Result<(), ConfigError> {
             phase = hook.phase.as_str(),
             hook = &*hook.name,
             "auth hooks: `on_error = log` is fail-open: when this hook returns an error the {} goes on (a panic, a timeout or a reject still stops it)",
+            hook.phase
+        );
+    }
+    let allows_when_open = hook
+        .options
+        .breaker
+        .is_some_and(|b| b.fallback == BreakerFallback::Allow);
+    if hook.phase.can_reject() && allows_when_open {
+        tracing::warn!(
+            phase = hook.phase.as_str(),
+            hook = &*hook.name,
+            "auth hooks: `fallback = \"allow\"` is fail-open: while this hook's breaker is open the {} goes on without its check",
             hook.phase
         );
     }

@@ -60,6 +60,24 @@ fn counting<R: auth_hooks::IntoHookResult + 'static>(
 }
 
 #[test]
+fn each_gate_hook_that_fails_open_is_announced_at_activation() {
+    let (hooks, logs) = capture_logs(|| auth_hooks::ready!(crate::declared).unwrap());
+    let warnings: Vec<&str> = logs.lines().filter(|l| l.contains("fail-open")).collect();
+    assert_eq!(warnings.len(), 2, "{logs}");
+    assert!(
+        warnings.iter().any(|w| w.contains("lenient") && w.contains("on_error = log")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("flaky_geo_ip") && w.contains("fallback = \"allow\"")),
+        "{warnings:?}"
+    );
+    assert_eq!(hooks.len(Phase::BeforeLogin), 3);
+}
+
+#[test]
 fn the_declared_controls_shadow_break_and_log_as_written() {
     let hooks = auth_hooks::ready!(crate::declared).unwrap();
     let info = hooks.hooks(Phase::BeforeLogin);

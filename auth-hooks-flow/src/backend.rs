@@ -306,8 +306,10 @@ impl PasswordBackend {
         if login.chars().count() > Self::MAX_LOGIN_CHARS {
             return malformed("the `username` is longer than 128 characters");
         }
-        if login.chars().any(char::is_control) {
-            return malformed("the `username` contains control characters");
+        if login.chars().any(auth_hooks::hides_text) {
+            return malformed(
+                "the `username` contains control or invisible characters (zero-width, bidi, fillers)",
+            );
         }
         Ok(login)
     }

@@ -72,6 +72,42 @@ async fn a_registration_of_fullwidth_ada_is_a_taken_name() {
 }
 
 #[tokio::test]
+async fn a_name_with_an_invisible_character_is_refused_so_no_lookalike_of_ada_registers() {
+    let fx = Fixture::new(AuthHookRegistry::new());
+    for lookalike in [
+        "a\u{200b}da",  // zero-width space
+        "ad\u{ad}a",    // soft hyphen
+        "\u{202e}ada",  // right-to-left override
+        "ada\u{e0041}", // tag character
+        "ada\u{3164}",  // Hangul filler
+        "a\u{fe0f}da",  // variation selector
+    ] {
+        let err = fx
+            .flow
+            .register(
+                Credentials::password(lookalike, "a new and long password"),
+                request(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, LoginError::MalformedCredentials(m) if m.contains("invisible")),
+            "{lookalike:?}: {err:?}"
+        );
+    }
+    // Other scripts and accents are names like any other.
+    for name in ["zoë", "李雷", "ömer@example.com"] {
+        fx.flow
+            .register(
+                Credentials::password(name, "a new and long password"),
+                request(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{name:?}: {e:?}"));
+    }
+}
+
+#[tokio::test]
 async fn a_deny_list_written_as_in_the_readme_refuses_mallory_however_typed() {
     let mut hooks = AuthHookRegistry::new();
     hooks

@@ -188,7 +188,7 @@ pub use error::{
 };
 pub use hook::{HookInfo, HookOptions};
 pub use hook_fn::{HookFn, HookFuture, SyncHookFn};
-pub use log_safe::LogSafe;
+pub use log_safe::{hides_text, LogSafe};
 pub use login_name::{normalize_login, normalize_login_fields, LOGIN_FIELDS};
 pub use mode::HookMode;
 pub use outcome::{BoxError, HookError, HookResult, IntoHookResult};

@@ -63,17 +63,44 @@ impl fmt::Write for Escaping<'_, '_> {
     }
 }
 
-/// Control characters, the escape character itself, and the invisible ones that
-/// reorder or hide text.
+/// Control characters and the escape character itself, and those that hide text.
 fn needs_escape(c: char) -> bool {
+    c == '\\' || hides_text(c)
+}
+
+/// Whether `c` is a control character or one that shows nothing and yet changes text:
+/// zero-width characters and joiners, bidi marks and overrides, line and paragraph
+/// separators, the soft hyphen, fillers, variation selectors and tag characters.
+///
+/// [`LogSafe`] escapes them; a login name must not hold one, or `ada` and `a\u{200b}da`
+/// would be two accounts that look alike.
+///
+/// ```
+/// use auth_hooks::hides_text;
+///
+/// assert!(hides_text('\u{200b}') && hides_text('\u{202e}') && hides_text('\n'));
+/// assert!(!hides_text('é') && !hides_text('李') && !hides_text(' '));
+/// ```
+pub fn hides_text(c: char) -> bool {
     c.is_control()
-        || c == '\\'
         || matches!(
             c,
-            '\u{200b}'..='\u{200f}'
+            '\u{ad}'
+                | '\u{34f}'
+                | '\u{61c}'
+                | '\u{115f}'..='\u{1160}'
+                | '\u{17b4}'..='\u{17b5}'
+                | '\u{180b}'..='\u{180f}'
+                | '\u{200b}'..='\u{200f}'
                 | '\u{2028}'..='\u{202e}'
-                | '\u{2060}'..='\u{2069}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{3164}'
+                | '\u{fe00}'..='\u{fe0f}'
                 | '\u{feff}'
+                | '\u{ffa0}'
+                | '\u{fff9}'..='\u{fffb}'
+                | '\u{e0000}'..='\u{e007f}'
+                | '\u{e0100}'..='\u{e01ef}'
         )
 }
 

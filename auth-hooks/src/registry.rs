@@ -13,8 +13,8 @@ use crate::phase_hooks::PhaseHooks;
 use crate::phase_runs::PhaseRuns;
 use crate::stats::HookStats;
 use crate::{
-    AuthHookContext, BreakerFallback, ErrorPolicy, HookClock, HookFuture, HookInfo, HookMode, HookOptions,
-    HookPolicies, IntoHookResult, Phase, SystemHookClock,
+    AuthHookContext, BreakerFallback, ErrorPolicy, HookClock, HookFuture, HookInfo, HookMode,
+    HookOptions, HookPolicies, IntoHookResult, Phase, SystemHookClock,
 };
 
 /// The hooks an application activated, with the policy of each phase.

@@ -65,7 +65,9 @@ fn each_gate_hook_that_fails_open_is_announced_at_activation() {
     let warnings: Vec<&str> = logs.lines().filter(|l| l.contains("fail-open")).collect();
     assert_eq!(warnings.len(), 2, "{logs}");
     assert!(
-        warnings.iter().any(|w| w.contains("lenient") && w.contains("on_error = log")),
+        warnings
+            .iter()
+            .any(|w| w.contains("lenient") && w.contains("on_error = log")),
         "{warnings:?}"
     );
     assert!(

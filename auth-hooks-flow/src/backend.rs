@@ -294,7 +294,8 @@ impl PasswordBackend {
     /// The longest login name a registration may choose, in characters.
     pub const MAX_LOGIN_CHARS: usize = 128;
 
-    /// A registration's login name, trimmed, or why it cannot be one.
+    /// A registration's login name (normalized when the credentials were built, so no
+    /// control or invisible character is left in it), or why it cannot be one.
     fn new_login_name(fields: &Credentials) -> Result<&str, BackendError> {
         let malformed = |text| Err(BackendError::Malformed(Cow::Borrowed(text)));
         let Some(login) = fields.login().map(str::trim) else {
@@ -305,11 +306,6 @@ impl PasswordBackend {
         }
         if login.chars().count() > Self::MAX_LOGIN_CHARS {
             return malformed("the `username` is longer than 128 characters");
-        }
-        if login.chars().any(auth_hooks::hides_text) {
-            return malformed(
-                "the `username` contains control or invisible characters (zero-width, bidi, fillers)",
-            );
         }
         Ok(login)
     }

@@ -1,6 +1,7 @@
-//! Issue 14, log forging: a login name with a line break and an ANSI escape, logged by
-//! the lockout, the audit, a hook's reject reason and a hook's error, never reaches the
-//! log raw.
+//! Issue 14, log forging: a line break and an ANSI escape, sent as the login name and
+//! as the user agent, and logged by the lockout, the audit, a hook's reject reason and
+//! a hook's error, never reach the log raw. (The login name loses them when it is
+//! normalized; the user agent keeps them, and every log line escapes them.)
 
 use auth_hooks::{normalize_login, AuthHookContext, AuthHookReject, ErrorPolicy, HookError, Phase};
 use auth_hooks_flow::Credentials;
@@ -9,8 +10,18 @@ use auth_hooks_test_support::logs::capture_logs;
 
 const FORGED: &str = "ada\n2026-01-01 INFO forged\u{1b}[31m";
 
+/// The login name and the user agent, as a careless hook would put them in a message.
 fn name_of(ctx: &AuthHookContext) -> String {
-    ctx.username().unwrap_or_default().to_owned()
+    let agent = ctx.request().and_then(|r| r.user_agent.as_deref());
+    format!(
+        "{} via {}",
+        ctx.username().unwrap_or_default(),
+        agent.unwrap_or_default()
+    )
+}
+
+fn forged_request() -> auth_hooks::RequestMeta {
+    request().user_agent(FORGED)
 }
 
 #[test]
@@ -59,12 +70,12 @@ fn a_forged_login_name_appears_nowhere_raw() {
                 for _ in 0..6 {
                     let _ = fx
                         .flow
-                        .login(Credentials::password(FORGED, "wrong"), request())
+                        .login(Credentials::password(FORGED, "wrong"), forged_request())
                         .await;
                 }
                 let _ = denying
                     .flow
-                    .login(Credentials::password(FORGED, "wrong"), request())
+                    .login(Credentials::password(FORGED, "wrong"), forged_request())
                     .await;
             })
     });
@@ -74,9 +85,11 @@ fn a_forged_login_name_appears_nowhere_raw() {
     );
     assert!(logs.contains("echoes_the_name"), "{logs}");
     assert!(logs.contains("deny_forged"), "{logs}");
-    for raw in [FORGED.to_owned(), normalize_login(FORGED)] {
-        assert!(!logs.contains(&raw), "raw name in the logs: {logs}");
-    }
+    assert!(!logs.contains(FORGED), "raw text in the logs: {logs}");
+    assert!(
+        !normalize_login(FORGED).chars().any(char::is_control),
+        "a normalized login name holds no control character"
+    );
     assert!(
         !logs.contains('\u{1b}'),
         "an ANSI escape reached the log: {logs:?}"

@@ -69,11 +69,13 @@ fn needs_escape(c: char) -> bool {
 }
 
 /// Whether `c` is a control character or one that shows nothing and yet changes text:
-/// zero-width characters and joiners, bidi marks and overrides, line and paragraph
-/// separators, the soft hyphen, fillers, variation selectors and tag characters.
+/// every default-ignorable code point of Unicode (zero-width characters and joiners,
+/// bidi marks and overrides, the soft hyphen, fillers, variation selectors, tag
+/// characters), the other invisible format characters, line and paragraph separators,
+/// and the blank braille pattern.
 ///
-/// [`LogSafe`] escapes them; a login name must not hold one, or `ada` and `a\u{200b}da`
-/// would be two accounts that look alike.
+/// [`LogSafe`] escapes them, and [`normalize_login`](crate::normalize_login) drops them,
+/// so `ada` and `a\u{200b}da` are one account rather than two that look alike.
 ///
 /// ```
 /// use auth_hooks::hides_text;
@@ -85,6 +87,7 @@ pub fn hides_text(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
+            // Default_Ignorable_Code_Point (Unicode 16 DerivedCoreProperties.txt).
             '\u{ad}'
                 | '\u{34f}'
                 | '\u{61c}'
@@ -92,15 +95,29 @@ pub fn hides_text(c: char) -> bool {
                 | '\u{17b4}'..='\u{17b5}'
                 | '\u{180b}'..='\u{180f}'
                 | '\u{200b}'..='\u{200f}'
-                | '\u{2028}'..='\u{202e}'
+                | '\u{202a}'..='\u{202e}'
                 | '\u{2060}'..='\u{206f}'
                 | '\u{3164}'
                 | '\u{fe00}'..='\u{fe0f}'
                 | '\u{feff}'
                 | '\u{ffa0}'
+                | '\u{fff0}'..='\u{fff8}'
+                | '\u{1bca0}'..='\u{1bca3}'
+                | '\u{1d173}'..='\u{1d17a}'
+                | '\u{e0000}'..='\u{e0fff}'
+                // Other format characters that show nothing on their own.
+                | '\u{600}'..='\u{605}'
+                | '\u{6dd}'
+                | '\u{70f}'
+                | '\u{890}'..='\u{891}'
+                | '\u{8e2}'
+                | '\u{110bd}'
+                | '\u{110cd}'
+                | '\u{13430}'..='\u{1343f}'
                 | '\u{fff9}'..='\u{fffb}'
-                | '\u{e0000}'..='\u{e007f}'
-                | '\u{e0100}'..='\u{e01ef}'
+                // Line and paragraph separators, and the blank braille pattern.
+                | '\u{2028}'..='\u{2029}'
+                | '\u{2800}'
         )
 }
 

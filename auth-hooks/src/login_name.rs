@@ -6,7 +6,11 @@ use unicode_normalization::UnicodeNormalization;
 pub const LOGIN_FIELDS: [&str; 3] = ["username", "email", "login"];
 
 /// The normalized form of a typed login name: Unicode NFKC, lower-cased, NFKC again,
-/// then trimmed of white space. `ＡＤＡ`, `ADA ` and `ada` are all `ada`.
+/// without the characters that show nothing ([`hides_text`](crate::hides_text):
+/// controls, zero-width characters, bidi marks, fillers…), then trimmed of white space.
+/// `ＡＤＡ`, `ADA `, `a\u{200b}da` and `ada` are all `ada`: one account, one lockout
+/// count, however a store with its own collation compares names. (Lookalikes from
+/// other scripts, such as a Cyrillic `а`, stay distinct names.)
 ///
 /// Credentials are normalized once, when they are built (`Credentials` in
 /// `auth-hooks-flow`, and [`AuthHookContextBuilder::credentials`](crate::AuthHookContextBuilder::credentials)),
@@ -19,12 +23,13 @@ pub const LOGIN_FIELDS: [&str; 3] = ["username", "email", "login"];
 /// use auth_hooks::normalize_login;
 ///
 /// assert_eq!(normalize_login("ＡＤＡ"), "ada");
+/// assert_eq!(normalize_login("a\u{200b}d\u{202e}a\u{e0041}"), "ada");
 /// assert_eq!(normalize_login("  Ada@Example.COM "), "ada@example.com");
 /// assert_eq!(normalize_login(&normalize_login("Ǆemal")), normalize_login("Ǆemal"));
 /// ```
 pub fn normalize_login(raw: &str) -> String {
     let folded: String = raw.nfkc().collect::<String>().to_lowercase();
-    let normalized: String = folded.nfkc().collect();
+    let normalized: String = folded.nfkc().filter(|c| !crate::hides_text(*c)).collect();
     normalized.trim().to_owned()
 }
 
@@ -51,7 +56,15 @@ mod tests {
 
     #[test]
     fn width_case_and_space_variants_are_one_name() {
-        for variant in ["ａｄａ", "ADA ", "ada", "\tAdA\n", "ＡＤＡ"] {
+        for variant in [
+            "ａｄａ",
+            "ADA ",
+            "ada",
+            "\tAdA\n",
+            "ＡＤＡ",
+            "a\u{200b}da",
+            "\u{2060}ad\u{ad}a",
+        ] {
             assert_eq!(normalize_login(variant), "ada", "{variant:?}");
         }
         assert_ne!(normalize_login("ada"), normalize_login("adb"));

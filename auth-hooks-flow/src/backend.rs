@@ -140,6 +140,16 @@ pub trait AuthBackend: Send + Sync {
     /// are then refused.
     async fn resolve_user(&self, user_id: &str) -> Result<Option<AuthenticatedUser>, StoreError>;
 
+    /// An opaque value that changes whenever user `user_id`'s credentials change (the
+    /// password backend: the stored hash, whose salt is new at every change), or `None`
+    /// when the backend has none. A login waiting for its second factor is refused if
+    /// it changed meanwhile, so a password change ends pending logins too. The flow
+    /// keeps only a keyed hash of it. By default `None`.
+    async fn credentials_version(&self, user_id: &str) -> Result<Option<String>, StoreError> {
+        let _ = user_id;
+        Ok(None)
+    }
+
     /// Stores a new user from a registration's fields (for passwords: `username` and
     /// `password`). A name already taken is not an error: it is
     /// [`Registration::LoginTaken`], so the flow can answer as for a new user. By
@@ -485,6 +495,14 @@ impl AuthBackend for PasswordBackend {
             .await?
             .filter(|u| !u.disabled)
             .map(Self::account))
+    }
+
+    async fn credentials_version(&self, user_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .users
+            .find_by_id(user_id)
+            .await?
+            .map(|user| user.password_hash))
     }
 
     /// Checks the login name and the password policy, hashes the password on the

@@ -201,6 +201,39 @@ async fn a_continuation_works_once_and_expires_after_five_minutes() {
 }
 
 #[tokio::test]
+async fn a_password_change_ends_a_login_waiting_for_its_second_factor() {
+    let (fx, _, secret) = enrolled().await;
+    // Ada is logged in on her device, with both factors.
+    let first = challenged(&fx).await;
+    let login = resume(&fx, &first, &code_now(&fx, &secret)).await.unwrap();
+    // Someone with her old password waits at the code prompt.
+    let pending = challenged(&fx).await;
+    // She changes her password from her device.
+    let session = &login.session.as_ref().unwrap().id;
+    let current = fx.flow.authenticate_session(session).await.unwrap();
+    let new_password = "a brand new and long password";
+    fx.flow
+        .change_password(&current, PASSWORD, new_password, request())
+        .await
+        .unwrap();
+    // A right code (of a later step: the first one is spent) no longer lets them in.
+    fx.clock.advance(Duration::from_secs(30));
+    let code = code_now(&fx, &secret);
+    let err = resume(&fx, &pending, &code).await.unwrap_err();
+    assert!(matches!(err, LoginError::InvalidSecondFactor), "{err:?}");
+    // The code was not spent on it: Ada, with her new password, uses it.
+    let err = fx
+        .flow
+        .login(Credentials::password("ada", new_password), request())
+        .await
+        .unwrap_err();
+    let LoginError::SecondFactorRequired { continuation, .. } = err else {
+        panic!("expected a challenge, got {err:?}");
+    };
+    resume(&fx, continuation.expose(), &code).await.unwrap();
+}
+
+#[tokio::test]
 async fn a_replayed_code_is_refused_even_with_a_new_continuation() {
     let (fx, _, secret) = enrolled().await;
     let code = code_now(&fx, &secret);

@@ -55,6 +55,10 @@ pub struct ContinuationRecord {
     pub expires_at: SystemTime,
     /// Wrong codes sent with it so far.
     pub failures: u32,
+    /// A keyed hash of the user's credentials version when the password passed: a
+    /// resume finding another (the password changed meanwhile) is refused.
+    #[serde(default)]
+    pub credentials: Option<String>,
 }
 
 impl ContinuationRecord {

@@ -136,6 +136,12 @@ impl SecondFactor {
     pub(crate) fn recovery_hash(&self, user_id: &str, normalized_code: &str) -> String {
         self.digest("recovery code", &[user_id, normalized_code])
     }
+
+    /// What a continuation keeps of the user's [credentials
+    /// version](crate::AuthBackend::credentials_version).
+    pub(crate) fn credentials_stamp(&self, user_id: &str, version: Option<&str>) -> Option<String> {
+        version.map(|version| self.digest("credentials", &[user_id, version]))
+    }
 }
 
 impl fmt::Debug for SecondFactor {

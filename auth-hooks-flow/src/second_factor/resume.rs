@@ -35,6 +35,10 @@ impl AuthFlow {
             Ok(bytes) => base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
             Err(error) => return LoginError::StoreUnavailable(error),
         };
+        let version = match self.backend.credentials_version(&user.id).await {
+            Ok(version) => version,
+            Err(error) => return LoginError::StoreUnavailable(error),
+        };
         let record = ContinuationRecord {
             user_id: user.id.clone(),
             login: authenticated.username().unwrap_or_default().to_owned(),
@@ -44,6 +48,7 @@ impl AuthFlow {
             amr,
             expires_at: second_factor.clock.now() + second_factor.ttl,
             failures: 0,
+            credentials: second_factor.credentials_stamp(&user.id, version.as_deref()),
         };
         let stored = second_factor
             .continuations
@@ -117,6 +122,14 @@ impl AuthFlow {
             Ok(None) => return Err(LoginError::InvalidSecondFactor),
             Err(error) => return Err(LoginError::StoreUnavailable(error)),
         };
+        let version = self.backend.credentials_version(&record.user_id).await?;
+        if second_factor.credentials_stamp(&record.user_id, version.as_deref())
+            != record.credentials
+        {
+            // Refused before the code is checked: the code stays unspent.
+            tracing::info!(attempt = gate.attempt_id(), user_id = %record.user_id, "a login waiting for its second factor was ended by a credentials change");
+            return Err(LoginError::InvalidSecondFactor);
+        }
 
         match check_code(second_factor, &record, code).await? {
             Checked::Passed(amr) => record.amr.push(amr.to_owned()),

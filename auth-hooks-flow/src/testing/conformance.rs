@@ -826,6 +826,7 @@ pub fn conformance_continuation(user: &str, expires: SystemTime) -> Continuation
         amr: vec!["pwd".to_owned()],
         expires_at: expires,
         failures: 0,
+        credentials: Some(format!("stamp-of-{user}")),
     }
 }
 

@@ -1,6 +1,6 @@
 //! The code written for a well-formed hook: a wrapper fn and one link-time entry.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::ItemFn;
@@ -23,8 +23,11 @@ pub(crate) fn registration(
     let wrapper = format_ident!("{}_auth_hook_{}", ident, phase.attr_name());
     let registration = format_ident!("__{}_auth_hook_{}", ident, phase.attr_name());
 
+    // The wrapper's own names, hygienic: a hook named `ctx` or `failed` is not shadowed.
+    let ctx = Ident::new("ctx", Span::mixed_site());
+    let failed = Ident::new("failed", Span::mixed_site());
     let argument = quote_spanned! {context_ty.span()=>
-        #krate::__private::context_as::<#context_ty>(ctx)
+        #krate::__private::context_as::<#context_ty>(#ctx)
     };
     let call = if sig.is_async {
         quote!(#ident(#argument).await)
@@ -50,7 +53,7 @@ pub(crate) fn registration(
         };
         (
             quote! {
-                fn #wrapper<'ctx>(ctx: &'ctx #krate::AuthHookContext) -> #krate::HookFuture<'ctx> {
+                fn #wrapper<'ctx>(#ctx: &'ctx #krate::AuthHookContext) -> #krate::HookFuture<'ctx> {
                     #future
                 }
             },
@@ -60,10 +63,10 @@ pub(crate) fn registration(
         (
             quote! {
                 fn #wrapper(
-                    ctx: &#krate::AuthHookContext,
-                    failed: &mut ::core::option::Option<#krate::HookError>,
+                    #ctx: &#krate::AuthHookContext,
+                    #failed: &mut ::core::option::Option<#krate::HookError>,
                 ) -> bool {
-                    #krate::__private::report(#result, failed)
+                    #krate::__private::report(#result, #failed)
                 }
             },
             quote!(#krate::HookFn::Sync(#wrapper)),

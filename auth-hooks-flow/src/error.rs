@@ -162,7 +162,7 @@ impl LoginError {
     pub(crate) fn from_hook(error: AuthHookError) -> Self {
         match error {
             AuthHookError::Rejected(rejected) => {
-                let HookRejected { hook, reject } = *rejected;
+                let HookRejected { hook, reject, .. } = *rejected;
                 match reject.retry_after() {
                     Some(retry_after) => LoginError::LockedOut {
                         retry_after,

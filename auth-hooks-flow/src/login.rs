@@ -308,7 +308,9 @@ impl AuthFlow {
         match ran {
             Ok(()) => {}
             Err(AuthHookError::Challenged(challenged)) => {
-                let HookChallenged { hook, challenge } = *challenged;
+                let HookChallenged {
+                    hook, challenge, ..
+                } = *challenged;
                 return Err(self
                     .challenge(&authenticated, &user, hook, challenge, amr)
                     .await);

@@ -428,9 +428,16 @@ fn run_plain_fns_in_spans(
     hooks: &[Hook],
     ctx: &AuthHookContext,
 ) -> Result<(), AuthHookError> {
-    let rest = run_sync_fns(phase, policy, hooks, ctx)?;
-    debug_assert!(rest.is_none(), "a planned phase holds only plain fns");
-    Ok(())
+    match run_sync_fns(phase, policy, hooks, ctx)? {
+        None => Ok(()),
+        // Cannot happen (the plan lists plain fns only); were it to, the phase must not
+        // pass with a hook not run.
+        Some((hook, _)) => Err(AuthHookError::from(AuthHookExecutionError {
+            phase,
+            hook: hook.name.to_string(),
+            source: HookFailure::Error("the phase's plan does not match its hooks".into()),
+        })),
+    }
 }
 
 /// Runs the hooks at the start of `hooks` while they are plain sync fns (skipping those

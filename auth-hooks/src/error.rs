@@ -171,6 +171,7 @@ pub enum AuthHookError {
 
 /// What [`AuthHookError::Rejected`] holds.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct HookRejected {
     /// The rejecting hook's name.
     pub hook: String,
@@ -180,6 +181,7 @@ pub struct HookRejected {
 
 /// What [`AuthHookError::Challenged`] holds.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct HookChallenged {
     /// The challenging hook's name (unique in its phase): where to resume.
     pub hook: String,

@@ -11,6 +11,11 @@ pub type HookFuture<'a> = Pin<Box<dyn Future<Output = HookResult> + Send + 'a>>;
 /// A sync hook as the attribute macros wrap it: returns whether it passed, and when it
 /// did not, leaves its error in the slot. Passing needs no result to move: dispatch
 /// tests one `bool` a hook.
+///
+/// Not for hand-written fns (the macros keep its contract, and it may change in any
+/// release): register closures with
+/// [`AuthHookRegistry::register`](crate::AuthHookRegistry::register) instead.
+#[doc(hidden)]
 pub type SyncHookFn = fn(&AuthHookContext, &mut Option<HookError>) -> bool;
 
 /// A hook as a plain function pointer: what the attribute macros register.

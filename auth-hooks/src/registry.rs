@@ -427,7 +427,8 @@ pub(crate) fn check_controls(hook: &Hook) -> Result<(), ConfigError> {
         .options
         .breaker
         .is_some_and(|b| b.fallback == BreakerFallback::Allow);
-    if hook.phase.can_reject() && allows_when_open {
+    // A shadow hook enforces nothing either way.
+    if hook.phase.can_reject() && allows_when_open && hook.options.mode != HookMode::Shadow {
         tracing::warn!(
             phase = hook.phase.as_str(),
             hook = &*hook.name,

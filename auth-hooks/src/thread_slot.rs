@@ -3,7 +3,10 @@
 //!
 //! A thread claims the lowest free slot the first time it asks and frees it when it
 //! exits, so a thread pool's threads keep theirs and a new thread reuses an old one's.
-//! Claiming and freeing make no heap allocation.
+//! Claiming and freeing allocate nothing of their own (where std keeps thread-local
+//! destructors in a list of its own rather than the platform's, registering the one
+//! that frees the slot may). A thread that found every slot taken counts through the
+//! shared atomic for the rest of its life.
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};

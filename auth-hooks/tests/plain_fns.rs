@@ -131,38 +131,49 @@ fn a_removed_hook_no_longer_runs_and_a_replaced_one_runs_its_new_fn() {
         .map(|h| h.name.to_owned())
         .collect();
     let name = |suffix: &str| names.iter().find(|n| n.ends_with(suffix)).unwrap().clone();
-    let (panics, last) = (name("::panics"), name("::last"));
-    assert!(hooks.remove(Phase::OnLogin, &panics));
-    hooks
-        .replace(Phase::OnLogin, &last, |_: &AuthHookContext| ran("replaced"))
-        .unwrap();
+    // Each change below leaves a phase of plain fns: the loop runs the new plan.
+    assert!(hooks.remove(Phase::OnLogin, &name("::panics")));
     hooks.run_blocking(Phase::OnLogin, &ctx()).unwrap();
-    assert_eq!(take_ran(), ["first", "fails", "replaced"]);
+    assert_eq!(take_ran(), ["first", "fails", "last"]);
 
     let overrides: HookOverrides =
         serde_json::from_value(serde_json::json!({ name("::fails"): { "enabled": false } }))
             .unwrap();
     hooks.apply_overrides(&overrides).unwrap();
     hooks.run_blocking(Phase::OnLogin, &ctx()).unwrap();
+    assert_eq!(take_ran(), ["first", "last"]);
+
+    // A closure is no plain fn: the phase leaves the loop, in order still.
+    hooks
+        .replace(Phase::OnLogin, &name("::last"), |_: &AuthHookContext| {
+            ran("replaced")
+        })
+        .unwrap();
+    hooks.run_blocking(Phase::OnLogin, &ctx()).unwrap();
     assert_eq!(take_ran(), ["first", "replaced"]);
 }
 
 #[test]
-fn a_budget_or_hook_timing_takes_the_timed_path_and_back() {
+fn hook_timing_takes_the_timed_path_and_back_and_a_budget_the_timed_path() {
     let mut hooks = auth_hooks::ready!(crate::after).unwrap();
+    let timed = |hooks: &AuthHookRegistry| -> u64 {
+        hooks
+            .stats()
+            .iter()
+            .map(|s| s.durations_us.iter().sum::<u64>())
+            .sum()
+    };
     hooks.time_hooks(true);
     hooks.run_blocking(Phase::OnLogin, &ctx()).unwrap();
     assert_eq!(take_ran(), ["first", "panics", "fails", "last"]);
-    let timed: u64 = hooks
-        .stats()
-        .iter()
-        .map(|s| s.durations_us.iter().sum::<u64>())
-        .sum();
-    assert_eq!(timed, 4, "each call timed once");
+    assert_eq!(timed(&hooks), 4, "each call timed once");
 
-    hooks
-        .time_hooks(false)
-        .set_budget(Phase::OnLogin, Duration::ZERO);
+    hooks.time_hooks(false);
+    hooks.run_blocking(Phase::OnLogin, &ctx()).unwrap();
+    assert_eq!(take_ran(), ["first", "panics", "fails", "last"]);
+    assert_eq!(timed(&hooks), 4, "back on the loop, untimed");
+
+    hooks.set_budget(Phase::OnLogin, Duration::ZERO);
     hooks.run_blocking(Phase::OnLogin, &ctx()).unwrap();
     assert_eq!(
         take_ran(),

@@ -8,7 +8,9 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use auth_hooks::RequestMeta;
-use auth_hooks_flow::builtin::ip_throttle::{MissingClientAddress, THROTTLED_MESSAGE};
+use auth_hooks_flow::builtin::ip_throttle::{
+    MissingClientAddress, THROTTLED_MESSAGE, THROTTLED_REGISTRATION_MESSAGE,
+};
 use auth_hooks_flow::{AuthFlow, Credentials, FlowConfigError, LoginError, ManualClock};
 use auth_hooks_test_support::flow::{
     ip_throttled, ip_throttled_flow, IP_THROTTLE_LIMIT as LIMIT, PASSWORD,
@@ -66,6 +68,38 @@ async fn failures_from_one_address_across_accounts_block_that_address_only() {
     // The block ends with its period.
     clock.advance(Duration::from_secs(121));
     ada_from(&flow, "198.51.100.7").await.unwrap();
+}
+
+#[tokio::test]
+async fn every_registration_counts_so_one_network_cannot_register_in_bulk() {
+    let clock = ManualClock::starting_now();
+    let flow = ip_throttled(&clock, true);
+    let register = |name: String, ip: &'static str| {
+        let flow = &flow;
+        async move {
+            flow.register(
+                Credentials::password(name, "a long enough password"),
+                from(ip),
+            )
+            .await
+        }
+    };
+    for i in 0..LIMIT {
+        register(format!("bulk{i}"), "198.51.100.9")
+            .await
+            .unwrap_or_else(|e| panic!("registration {i}: {e:?}"));
+    }
+    let err = register("one_more".into(), "198.51.100.9")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, LoginError::LockedOut { message, .. } if message == THROTTLED_REGISTRATION_MESSAGE),
+        "{err:?}"
+    );
+    // Another network registers; the blocked one waits out its period.
+    register("elsewhere".into(), "203.0.113.5").await.unwrap();
+    clock.advance(Duration::from_secs(121));
+    register("one_more".into(), "198.51.100.9").await.unwrap();
 }
 
 #[tokio::test]

@@ -18,7 +18,11 @@
 //!   guessing others.
 //!
 //! Refreshes go through the same gate: a client replaying revoked or forged refresh
-//! tokens is counted and blocked like one guessing passwords.
+//! tokens is counted and blocked like one guessing passwords. So do registrations
+//! (`check` is also a `before_register` hook), and each one counts, since nothing takes
+//! it back: one network registers at most `max_failures` accounts a window, and a
+//! flood of registrations cannot fill the hashing threads that logins share. A blocked
+//! registration is refused with [`THROTTLED_REGISTRATION_MESSAGE`].
 //!
 //! The address is the request's `client_ip`, as the web layer resolved it (through
 //! trusted proxies only), IPv6 counted per /64. A request without one is refused, not
@@ -44,12 +48,17 @@ use crate::builtin::limiter::{Limiter, LockoutConfig};
 use crate::builtin::{required, MissingExtension};
 use crate::{AttemptStore, Clock};
 use auth_hooks::{
-    before_authenticate, before_login, on_password_change, on_refresh, AuthHookContext, HookError,
+    before_authenticate, before_login, before_register, on_password_change, on_refresh,
+    AuthHookContext, HookError,
 };
 
 /// The message a blocked client sees.
 pub const THROTTLED_MESSAGE: &str =
     "Too many failed login attempts from your network. Please try again later.";
+
+/// The message a blocked client sees when it registers.
+pub const THROTTLED_REGISTRATION_MESSAGE: &str =
+    "Too many attempts from your network. Please try again later.";
 
 /// The throttle's store, limits and clock: the extension its hooks read.
 #[derive(Clone, Debug)]
@@ -153,19 +162,30 @@ impl MissingClientAddress {
 }
 
 /// Refuses a blocked client address, else reserves the attempt before any password is
-/// checked. A request without a client address fails with [`MissingClientAddress`].
+/// checked (or, for a registration, before it is hashed). A request without a client
+/// address fails with [`MissingClientAddress`].
 #[before_authenticate(priority = 900100)]
+#[before_register(priority = 900100)]
 pub async fn check(ctx: &AuthHookContext) -> Result<(), HookError> {
     const HOOK: &str = "auth_hooks_flow::builtin::ip_throttle::check";
     let throttle = throttle(ctx, HOOK)?;
     if IpThrottle::key(ctx).is_none() {
         return Err(MissingClientAddress { hook: HOOK }.report().into());
     }
+    let registration = ctx
+        .metadata()
+        .get("authentication_method")
+        .is_some_and(|method| method == "registration");
+    let message = if registration {
+        THROTTLED_REGISTRATION_MESSAGE
+    } else {
+        THROTTLED_MESSAGE
+    };
     throttle
         .0
         .gate(
             ctx,
-            THROTTLED_MESSAGE,
+            message,
             "client address blocked after repeated failures",
         )
         .await

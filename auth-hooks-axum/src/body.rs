@@ -1,7 +1,7 @@
 //! The login request body, as JSON or as an HTML form.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::Request;
 use axum::http::{header, HeaderMap, StatusCode};
 use serde_json::{Map, Value};
 
@@ -107,14 +107,27 @@ impl LoginBody {
     }
 }
 
-impl<S: Send + Sync> FromRequest<S> for LoginBody {
-    type Rejection = WebError;
+/// Implements `FromRequest` for a body type with `parse(BodyFormat, &[u8])`: the body
+/// is [`read`] (a format [`LoginBody::format_of`] accepts, at most [`MAX_LOGIN_BODY`]
+/// bytes), then parsed.
+macro_rules! body_from_request {
+    ($body:ty) => {
+        impl<S: Send + Sync> axum::extract::FromRequest<S> for $body {
+            type Rejection = $crate::WebError;
 
-    async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let (format, bytes) = read(request).await?;
-        Self::parse(format, &bytes)
-    }
+            async fn from_request(
+                request: axum::extract::Request,
+                _state: &S,
+            ) -> Result<Self, Self::Rejection> {
+                let (format, bytes) = $crate::body::read(request).await?;
+                Self::parse(format, &bytes)
+            }
+        }
+    };
 }
+pub(crate) use body_from_request;
+
+body_from_request!(LoginBody);
 
 /// A request's body in a format [`LoginBody::format_of`] accepts, up to
 /// [`MAX_LOGIN_BODY`] bytes.

@@ -1,8 +1,6 @@
 //! The password change request body, as JSON or as an HTML form.
 
-use axum::extract::{FromRequest, Request};
-
-use crate::body::{parse_fields, read, take_required};
+use crate::body::{parse_fields, take_required};
 use crate::{BodyFormat, WebError};
 
 /// A password change: `current_password` and `new_password`, as
@@ -37,14 +35,7 @@ impl PasswordChangeBody {
     }
 }
 
-impl<S: Send + Sync> FromRequest<S> for PasswordChangeBody {
-    type Rejection = WebError;
-
-    async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let (format, bytes) = read(request).await?;
-        Self::parse(format, &bytes)
-    }
-}
+crate::body::body_from_request!(PasswordChangeBody);
 
 #[cfg(test)]
 mod tests {

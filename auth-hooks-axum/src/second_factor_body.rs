@@ -1,9 +1,7 @@
 //! The body of a second-factor step: a code, and for a login the continuation, as JSON
 //! or as an HTML form.
 
-use axum::extract::{FromRequest, Request};
-
-use crate::body::{parse_fields, read, take_optional, take_remember};
+use crate::body::{parse_fields, take_optional, take_remember};
 use crate::{BodyFormat, WebError};
 
 /// A second-factor code (`code`: six digits or a recovery code), with the
@@ -51,14 +49,7 @@ impl SecondFactorBody {
     }
 }
 
-impl<S: Send + Sync> FromRequest<S> for SecondFactorBody {
-    type Rejection = WebError;
-
-    async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let (format, bytes) = read(request).await?;
-        Self::parse(format, &bytes)
-    }
-}
+crate::body::body_from_request!(SecondFactorBody);
 
 #[cfg(test)]
 mod tests {

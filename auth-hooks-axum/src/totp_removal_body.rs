@@ -1,8 +1,6 @@
 //! The body of a TOTP removal: a code, or the password, as JSON or as an HTML form.
 
-use axum::extract::{FromRequest, Request};
-
-use crate::body::{parse_fields, read, take_optional};
+use crate::body::{parse_fields, take_optional};
 use crate::{BodyFormat, WebError};
 
 /// What proves a TOTP removal: `code` (a fresh code from the app, or a recovery code)
@@ -52,14 +50,7 @@ impl TotpRemovalBody {
     }
 }
 
-impl<S: Send + Sync> FromRequest<S> for TotpRemovalBody {
-    type Rejection = WebError;
-
-    async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
-        let (format, bytes) = read(request).await?;
-        Self::parse(format, &bytes)
-    }
-}
+crate::body::body_from_request!(TotpRemovalBody);
 
 #[cfg(test)]
 mod tests {

@@ -62,19 +62,9 @@ pub(crate) async fn post_login(
     let credentials = Credentials::from_json(Value::Object(body.fields))
         .expect("the body parser only yields objects");
 
-    match state.flow().login_with(credentials, request, options).await {
-        Ok(success) => succeed(&state, format, success, body.remember, next.as_deref()),
-        Err(LoginError::SecondFactorRequired {
-            factor,
-            continuation,
-        }) => challenge(
-            &state,
-            format,
-            &factor,
-            &continuation,
-            body.remember,
-            next.as_deref(),
-        ),
+    let outcome = state.flow().login_with(credentials, request, options).await;
+    match signed_in_or_challenged(&state, format, outcome, body.remember, next.as_deref()) {
+        Ok(response) => response,
         Err(error) => failure(
             &state,
             format,
@@ -120,6 +110,32 @@ impl FromRequestParts<AuthState> for LoginHeaders {
                 .flatten()
                 .and_then(|c| SessionId::parse(&c).ok()),
         })
+    }
+}
+
+/// The answer to a login that signed in ([`succeed`]) or now waits for its second
+/// factor ([`challenge`]); any other error is the caller's to answer.
+pub(crate) fn signed_in_or_challenged(
+    state: &AuthState,
+    format: BodyFormat,
+    outcome: Result<LoginSuccess, LoginError>,
+    remember: bool,
+    next: Option<&str>,
+) -> Result<Response, LoginError> {
+    match outcome {
+        Ok(success) => Ok(succeed(state, format, success, remember, next)),
+        Err(LoginError::SecondFactorRequired {
+            factor,
+            continuation,
+        }) => Ok(challenge(
+            state,
+            format,
+            &factor,
+            &continuation,
+            remember,
+            next,
+        )),
+        Err(error) => Err(error),
     }
 }
 

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::next::validate_next;
 use crate::page::{second_factor_page, totp_page, SecondFactorPage, TotpPage};
-use crate::routes::login::{replacing, succeed, LoginHeaders};
+use crate::routes::login::{replacing, signed_in_or_challenged, LoginHeaders};
 use crate::routes::{answer_refusal, no_store, SameSiteLogin};
 use crate::{
     AuthState, BodyFormat, CurrentUser, HookRequest, LoginRequired, SecondFactorBody,
@@ -75,23 +75,12 @@ pub(crate) async fn post_login_second_factor(
         return answer_refusal(format, error, |m| code_page(&state, m, "", next.as_deref()));
     };
     let options = replacing(previous_session);
-    match state
+    let outcome = state
         .flow()
         .resume_login(continuation, &body.code, request, options)
-        .await
-    {
-        Ok(success) => succeed(&state, format, success, body.remember, next.as_deref()),
-        Err(LoginError::SecondFactorRequired {
-            factor,
-            continuation,
-        }) => challenge(
-            &state,
-            format,
-            &factor,
-            &continuation,
-            body.remember,
-            next.as_deref(),
-        ),
+        .await;
+    match signed_in_or_challenged(&state, format, outcome, body.remember, next.as_deref()) {
+        Ok(response) => response,
         Err(error) => {
             // A wrong code leaves the continuation for another try: the page keeps it.
             let retry = matches!(error, LoginError::InvalidSecondFactor);
